@@ -1,0 +1,57 @@
+"""Identifiers and closed vocabularies shared by every payload schema.
+
+The values are the keys used on the wire and in the HTTP APIs, so they are
+ASCII (``boernehave``, not ``børnehave``) and never translated.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+INSTITUTION_NUMBER_PATTERN: Final = r"^[A-Z0-9]{6}$"
+# Canonical lowercase form only, so an id compares equal as a string everywhere
+# (Kafka key, subject, database column).
+UUID_PATTERN: Final = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+POSTCODE_PATTERN: Final = r"^[0-9]{4}$"
+CLOCK_PATTERN: Final = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+PHONE_PATTERN: Final = r"^\+?[0-9][0-9 ]{6,18}[0-9]$"
+TAG_PATTERN: Final = r"^[a-z0-9][a-z0-9_]{0,39}$"
+MUNICIPALITY_SUBJECT_PREFIX: Final = "kommune:"
+
+INSTITUTION_KINDS: Final = ("vuggestue", "boernehave", "aldersintegreret", "dagpleje")
+OWNERSHIPS: Final = ("kommunal", "selvejende", "privat", "udliciteret")
+INSTITUTION_STATUSES: Final = ("active", "closed")
+
+INDICATORS: Final = (
+    "normering_0_2",
+    "normering_3_5",
+    "normering_dagpleje",
+    "andel_paedagogisk_uddannet_pct",
+    "antal_boern",
+    "andel_ikke_dansk_baggrund_pct",
+)
+NORMERING_INDICATORS: Final = ("normering_0_2", "normering_3_5", "normering_dagpleje")
+PERCENT_INDICATORS: Final = ("andel_paedagogisk_uddannet_pct", "andel_ikke_dansk_baggrund_pct")
+COUNT_INDICATORS: Final = ("antal_boern",)
+
+MEAL_KINDS: Final = ("frokost", "frokost_og_mellemmaaltider", "fuld_forplejning")
+DIETS: Final = (
+    "vegetar",
+    "halal",
+    "svinekoedfri",
+    "glutenfri",
+    "laktosefri",
+    "maelkefri",
+    "noeddefri",
+)
+SUBSTITUTE_CARE_KINDS: Final = ("gaestehus", "gaestedagplejer", "fast_makker", "andet")
+
+ROLES: Final = ("institution", "municipality", "admin", "dst")
+ACCOUNT_STATUSES: Final = ("active", "locked", "disabled")
+
+# A generous box around Denmark incl. Bornholm and Skagen; outside it a
+# coordinate is a swapped lat/lon or a projected (UTM) value, not a place.
+LAT_MIN: Final = 54.5
+LAT_MAX: Final = 57.8
+LON_MIN: Final = 8.0
+LON_MAX: Final = 15.2

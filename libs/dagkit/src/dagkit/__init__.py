@@ -1,0 +1,1 @@
+"""Mechanics every portal service shares. No domain lives here."""

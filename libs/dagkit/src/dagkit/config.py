@@ -1,0 +1,102 @@
+"""Settings from the environment, validated once at start.
+
+A service declares a marshmallow schema whose fields' ``data_key`` is the
+environment variable. A missing or malformed setting stops the process with
+one line naming the variable, before anything else happens.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+
+class ConfigError(Exception):
+    """One or more settings are missing or malformed."""
+
+
+class KafkaAddress(fields.String):
+    """host:port[,host:port...]"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            validate=validate.Regexp(
+                r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}(,[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5})*$",
+                error="must be host:port[,host:port...]",
+            ),
+            **kwargs,
+        )
+
+
+class DatabaseUrl(fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            validate=validate.Regexp(
+                r"^(postgresql(\+psycopg)?|sqlite)://", error="must be a postgresql:// or sqlite:// URL"
+            ),
+            **kwargs,
+        )
+
+
+class RedisUrl(fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            validate=validate.Regexp(r"^rediss?://", error="must be a redis:// URL"), **kwargs
+        )
+
+
+class BaseSettingsSchema(Schema):
+    """Settings every service process has. Services subclass and add theirs."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    log_level = fields.String(
+        data_key="LOG_LEVEL",
+        load_default="INFO",
+        validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    )
+    database_url = DatabaseUrl(data_key="DATABASE_URL", load_default=None)
+    data_dir = fields.String(data_key="DATA_DIR", load_default="var")
+    kafka_bootstrap_servers = KafkaAddress(
+        data_key="KAFKA_BOOTSTRAP_SERVERS", load_default="127.0.0.1:9092"
+    )
+    metrics_port = fields.Integer(
+        data_key="METRICS_PORT", load_default=None, validate=validate.Range(min=1, max=65535)
+    )
+
+
+def load_settings(schema: Schema, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Load settings; raise ConfigError naming the first bad variable.
+
+    Empty strings count as unset, so ``FOO=`` falls back to the default.
+    """
+    env = os.environ if environ is None else environ
+    present = {k: v for k, v in env.items() if v != ""}
+    try:
+        loaded: dict[str, Any] = schema.load(present)
+    except ValidationError as exc:
+        messages = exc.normalized_messages()
+        name = sorted(messages)[0]
+        problem = messages[name]
+        text = "; ".join(problem) if isinstance(problem, list) else str(problem)
+        if text == "Missing data for required field.":
+            text = "is required but not set"
+        raise ConfigError(f"configuration error: {name} {text}") from None
+    return loaded
+
+
+def load_settings_or_exit(schema: Schema, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    try:
+        return load_settings(schema, environ)
+    except ConfigError as exc:
+        _exit(str(exc))
+
+
+def _exit(line: str) -> NoReturn:
+    print(line, file=sys.stderr)
+    raise SystemExit(2)

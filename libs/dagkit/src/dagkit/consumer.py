@@ -1,0 +1,260 @@
+"""Consumer loop: apply each event once, in per-key order, and move on.
+
+For every message the handler's changes, the inbox row ``(group, event_id)``
+and the aggregate's new version are written in one transaction; the offset is
+committed to Kafka only after that. A redelivered event finds its inbox row
+and changes nothing; an event whose ``aggregateversion`` is not newer than the
+stored one is stale and dropped. A message that keeps failing goes to
+``<topic>.dlq`` with the error, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dagkit.envelope import Envelope, EnvelopeError
+from dagkit.kafka import dead_letter_topic
+from dagkit.logging import correlation
+from dagkit.metrics import CONSUMER_LAG, EVENTS_CONSUMED
+from dagkit.tables import KitTables
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Envelope], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_seconds: float = 0.2
+    backoff_max_seconds: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1)))
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        group: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        session_factory: sessionmaker[Session],
+        tables: KitTables,
+        consumer: KafkaConsumer,
+        dlq_producer: KafkaProducer,
+        retry: RetryPolicy | None = None,
+        from_beginning: bool = False,
+    ) -> None:
+        self.group = group
+        self.topics = list(topics)
+        self.handlers = dict(handlers)
+        self.session_factory = session_factory
+        self.tables = tables
+        self.consumer = consumer
+        self.dlq_producer = dlq_producer
+        self.retry = retry or RetryPolicy()
+        self.from_beginning = from_beginning
+        self._stop = threading.Event()
+        self._processed: dict[TopicPartition, int] = {}
+
+    def stop(self) -> None:
+        """Finish the current message, commit, leave the group."""
+        self._stop.set()
+
+    # ------------------------------------------------------------------ loop
+    def run(self, max_idle_polls: int | None = None) -> None:
+        self.consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
+        idle = 0
+        log.info("consumer started", extra={"group": self.group, "topics": self.topics})
+        try:
+            while not self._stop.is_set():
+                batch = self.consumer.poll(timeout_ms=500)
+                if not batch:
+                    idle += 1
+                    if max_idle_polls is not None and idle >= max_idle_polls:
+                        break
+                    continue
+                idle = 0
+                for tp, records in batch.items():
+                    for record in records:
+                        if self._stop.is_set():
+                            break
+                        if self.process(record) is None:
+                            break
+                        self._processed[tp] = record.offset + 1
+                self.commit()
+                self._report_lag()
+        finally:
+            self.commit()
+            self.consumer.close()
+            self.dlq_producer.flush(timeout=30)
+            log.info("consumer stopped", extra={"group": self.group})
+
+    def commit(self, partitions: Sequence[TopicPartition] | None = None) -> None:
+        pending = {
+            tp: OffsetAndMetadata(offset, "", -1)
+            for tp, offset in self._processed.items()
+            if partitions is None or tp in partitions
+        }
+        if not pending:
+            return
+        self.consumer.commit(pending)
+        for tp in pending:
+            del self._processed[tp]
+
+    def _report_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            highwater = self.consumer.highwater(tp)
+            if highwater is None:
+                continue
+            lag = max(0, highwater - self.consumer.position(tp))
+            CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(lag)
+
+    # ------------------------------------------------------------ one record
+    def process(self, record: Any) -> str | None:
+        """Apply one Kafka record; return the outcome, or None when a stop
+        interrupted its retries (it is then neither committed nor dead-lettered,
+        and the next owner of the partition gets it again)."""
+        try:
+            event = Envelope.from_json(record.value)
+        except EnvelopeError as exc:
+            # Retrying cannot make a malformed message valid.
+            return self._dead_letter(record, None, exc, attempts=1)
+        with correlation(event.correlationid):
+            attempt = 1
+            while True:
+                try:
+                    outcome = self._apply(record, event)
+                except Exception as exc:
+                    if self._stop.is_set():
+                        return None
+                    if attempt >= self.retry.max_attempts:
+                        return self._dead_letter(record, event, exc, attempts=attempt)
+                    log.warning(
+                        "event failed, retrying",
+                        extra={"event_id": event.id, "type": event.type, "attempt": attempt,
+                               "error": repr(exc)},
+                    )
+                    self._stop.wait(self.retry.delay(attempt))
+                    attempt += 1
+                    continue
+                EVENTS_CONSUMED.labels(self.group, record.topic, outcome).inc()
+                return outcome
+
+    def _apply(self, record: Any, event: Envelope) -> str:
+        inbox, versions = self.tables.inbox, self.tables.aggregate_versions
+        with self.session_factory() as session, session.begin():
+            seen = session.execute(
+                select(inbox.c.outcome).where(
+                    inbox.c.consumer_group == self.group, inbox.c.event_id == event.id
+                )
+            ).first()
+            if seen is not None:
+                return "duplicate"
+            key = (
+                versions.c.consumer_group == self.group,
+                versions.c.topic == record.topic,
+                versions.c.subject == event.subject,
+            )
+            stored = session.execute(
+                select(versions.c.version).where(*key).with_for_update()
+            ).scalar_one_or_none()
+            if stored is not None and stored >= event.aggregateversion:
+                outcome = "stale"
+            else:
+                handler = self.handlers.get(event.type)
+                outcome = "ignored" if handler is None else "applied"
+                if handler is not None:
+                    handler(session, event)
+                if stored is None:
+                    session.execute(
+                        insert(versions).values(
+                            consumer_group=self.group,
+                            topic=record.topic,
+                            subject=event.subject,
+                            version=event.aggregateversion,
+                        )
+                    )
+                else:
+                    session.execute(update(versions).where(*key).values(
+                        version=event.aggregateversion))
+            self._record(session, record, event.id, outcome)
+        return outcome
+
+    def _record(self, session: Session, record: Any, event_id: str, outcome: str) -> None:
+        session.execute(
+            insert(self.tables.inbox).values(
+                consumer_group=self.group,
+                event_id=event_id,
+                topic=record.topic,
+                kafka_partition=record.partition,
+                kafka_offset=record.offset,
+                outcome=outcome,
+                processed_at=datetime.now(UTC),
+            )
+        )
+
+    def _dead_letter(
+        self, record: Any, event: Envelope | None, exc: BaseException, attempts: int
+    ) -> str:
+        # A message without a readable id is known by its position instead.
+        event_id = event.id if event is not None else (
+            f"offset:{record.topic}/{record.partition}/{record.offset}"
+        )
+        with self.session_factory() as session, session.begin():
+            already = session.execute(
+                select(self.tables.inbox.c.outcome).where(
+                    self.tables.inbox.c.consumer_group == self.group,
+                    self.tables.inbox.c.event_id == event_id,
+                )
+            ).first()
+            if already is not None:
+                return "duplicate"
+            headers = [
+                ("dlq.error", repr(exc)[:4000].encode()),
+                ("dlq.consumer_group", self.group.encode()),
+                ("dlq.original_topic", record.topic.encode()),
+                ("dlq.original_partition", str(record.partition).encode()),
+                ("dlq.original_offset", str(record.offset).encode()),
+                ("dlq.attempts", str(attempts).encode()),
+            ]
+            self.dlq_producer.send(
+                dead_letter_topic(record.topic), key=record.key, value=record.value,
+                headers=headers,
+            ).get(timeout=30)
+            self._record(session, record, event_id, "dead_lettered")
+        log.error(
+            "event dead-lettered",
+            extra={"event_id": event_id, "topic": record.topic, "partition": record.partition,
+                   "offset": record.offset, "attempts": attempts, "error": repr(exc)},
+        )
+        EVENTS_CONSUMED.labels(self.group, record.topic, "dead_lettered").inc()
+        return "dead_lettered"
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self.runner = runner
+        self.replayed: set[TopicPartition] = set()
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.runner.commit(list(revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        if self.runner.from_beginning:
+            fresh = [tp for tp in assigned if tp not in self.replayed]
+            if fresh:
+                self.runner.consumer.seek_to_beginning(*fresh)
+                self.replayed.update(fresh)

@@ -1,0 +1,174 @@
+"""Outbox relay: publishes outbox rows to Kafka in id order and marks them sent.
+
+Several relays may run on one PostgreSQL outbox. Each claims a batch with
+``FOR UPDATE SKIP LOCKED``; a claimed row whose key has an earlier unsent row
+held by another relay is left for later, so per-key order survives. On
+SQLite (one relay, the embedded default) the same code runs without locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaProducer
+from sqlalchemy import Connection, Engine, Row, Table, func, select, update
+
+from dagkit.db import is_postgres
+from dagkit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from dagkit.outbox import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        outbox: Table,
+        producer: KafkaProducer,
+        *,
+        service: str,
+        batch_size: int = 1000,
+        idle_wait_seconds: float = 0.5,
+        send_timeout_seconds: float = 30.0,
+    ) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.producer = producer
+        self.service = service
+        self.batch_size = batch_size
+        self.idle_wait_seconds = idle_wait_seconds
+        self.send_timeout_seconds = send_timeout_seconds
+        self._stop = threading.Event()
+        self._last_backlog_check = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def publish_batch(self) -> int:
+        """Publish one batch; return how many rows were published."""
+        ob = self.outbox
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload)
+                .where(ob.c.sent_at.is_(None))
+                .order_by(ob.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if rows and is_postgres(self.engine):
+                rows = self._without_rows_behind_other_claims(conn, rows)
+            if not rows:
+                return 0
+            futures = [
+                self.producer.send(
+                    row.topic, key=row.message_key.encode(), value=row.payload.encode()
+                )
+                for row in rows
+            ]
+            self.producer.flush(timeout=self.send_timeout_seconds)
+            # Any failed send raises here, the transaction rolls back and the
+            # rows are published again; consumers drop the duplicates.
+            for future in futures:
+                future.get(timeout=self.send_timeout_seconds)
+            conn.execute(
+                update(ob)
+                .where(ob.c.id.in_([row.id for row in rows]))
+                .values(sent_at=datetime.now(UTC))
+            )
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    def _without_rows_behind_other_claims(
+        self, conn: Connection, rows: list[Row[Any]]
+    ) -> list[Row[Any]]:
+        ob = self.outbox
+        ids = [row.id for row in rows]
+        earliest_elsewhere: dict[str, int] = {
+            key: first_id
+            for key, first_id in conn.execute(
+                select(ob.c.message_key, func.min(ob.c.id))
+                .where(
+                    ob.c.sent_at.is_(None),
+                    ob.c.message_key.in_({row.message_key for row in rows}),
+                    ob.c.id < max(ids),
+                    ob.c.id.not_in(ids),
+                )
+                .group_by(ob.c.message_key)
+            )
+        }
+        return [
+            row
+            for row in rows
+            if row.message_key not in earliest_elsewhere
+            or row.id < earliest_elsewhere[row.message_key]
+        ]
+
+    def backlog(self) -> int:
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count()).select_from(self.outbox).where(self.outbox.c.sent_at.is_(None))
+            ).scalar_one()
+        return int(count)
+
+    def run(self) -> None:
+        """Publish until stop() is called; wait for NOTIFY (or poll) when idle."""
+        listener = _Listener.open(self.engine)
+        log.info("outbox relay started", extra={"listen": listener is not None})
+        try:
+            while not self._stop.is_set():
+                try:
+                    published = self.publish_batch()
+                except Exception:
+                    log.exception("outbox relay batch failed; retrying")
+                    self._stop.wait(1.0)
+                    continue
+                self._report_backlog()
+                if published < self.batch_size:
+                    if listener is not None:
+                        listener.wait(self.idle_wait_seconds)
+                    else:
+                        self._stop.wait(self.idle_wait_seconds)
+        finally:
+            if listener is not None:
+                listener.close()
+            self.producer.flush(timeout=self.send_timeout_seconds)
+            log.info("outbox relay stopped")
+
+    def _report_backlog(self) -> None:
+        now = time.monotonic()
+        if now - self._last_backlog_check >= 5.0:
+            self._last_backlog_check = now
+            OUTBOX_BACKLOG.labels(self.service).set(self.backlog())
+
+
+class _Listener:
+    """A dedicated PostgreSQL connection that LISTENs for outbox commits."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, engine: Engine) -> _Listener | None:
+        if not is_postgres(engine):
+            return None
+        import psycopg
+
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = psycopg.connect(url, autocommit=True)
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return cls(conn)
+
+    def wait(self, timeout: float) -> None:
+        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+            break
+        # Drain the rest: one batch covers every commit signalled so far.
+        for _ in self.conn.notifies(timeout=0.0):
+            pass
+
+    def close(self) -> None:
+        self.conn.close()

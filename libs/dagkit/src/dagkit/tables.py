@@ -1,0 +1,71 @@
+"""The kit's own tables, added to each service's metadata so that its Alembic
+history creates them beside the service's tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+# SQLite only autoincrements a column declared exactly INTEGER PRIMARY KEY.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class KitTables:
+    outbox: Table
+    inbox: Table
+    aggregate_versions: Table
+
+
+def add_kit_tables(metadata: MetaData) -> KitTables:
+    outbox = Table(
+        "kit_outbox",
+        metadata,
+        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("topic", String(200), nullable=False),
+        Column("message_key", String(200), nullable=False),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True), nullable=True),
+    )
+    # The relay only ever looks at unsent rows, in id order.
+    Index(
+        "ix_kit_outbox_unsent",
+        outbox.c.id,
+        postgresql_where=text("sent_at IS NULL"),
+        sqlite_where=text("sent_at IS NULL"),
+    )
+    inbox = Table(
+        "kit_inbox",
+        metadata,
+        Column("consumer_group", String(200), primary_key=True),
+        Column("event_id", String(200), primary_key=True),
+        Column("topic", String(200), nullable=False),
+        Column("kafka_partition", Integer, nullable=False),
+        Column("kafka_offset", BigInteger, nullable=False),
+        Column("outcome", String(20), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    aggregate_versions = Table(
+        "kit_aggregate_versions",
+        metadata,
+        Column("consumer_group", String(200), primary_key=True),
+        Column("topic", String(200), primary_key=True),
+        Column("subject", String(200), primary_key=True),
+        Column("version", BigInteger, nullable=False),
+    )
+    return KitTables(outbox=outbox, inbox=inbox, aggregate_versions=aggregate_versions)

@@ -1,0 +1,102 @@
+"""Read what landed on a topic, for tests that expect particular events."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer
+from kafka.structs import TopicPartition
+
+from dagkit.envelope import Envelope
+
+
+@dataclass(frozen=True)
+class ReceivedEvent:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    envelope: Envelope
+
+
+class EventCollector:
+    """Reads a topic from its beginning without joining a consumer group."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.topic = topic
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap.split(","),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=100,
+        )
+        partitions = self._partitions()
+        self.consumer.assign([TopicPartition(topic, p) for p in partitions])
+        self.consumer.seek_to_beginning()
+        self.received: list[ReceivedEvent] = []
+
+    def _partitions(self, timeout: float = 15.0) -> list[int]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.consumer.partitions_for_topic(self.topic)
+            if found:
+                return sorted(found)
+            time.sleep(0.1)
+        raise AssertionError(f"topic {self.topic} does not exist")
+
+    def collect(
+        self,
+        until: Callable[[list[ReceivedEvent]], bool],
+        timeout: float = 30.0,
+    ) -> list[ReceivedEvent]:
+        deadline = time.monotonic() + timeout
+        while not until(self.received) and time.monotonic() < deadline:
+            for records in self.consumer.poll(timeout_ms=200).values():
+                for record in records:
+                    self.received.append(
+                        ReceivedEvent(
+                            topic=record.topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            key=record.key.decode() if record.key is not None else None,
+                            envelope=Envelope.from_json(record.value),
+                        )
+                    )
+        return self.received
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def expect_events(
+    bootstrap: str,
+    topic: str,
+    count: int,
+    *,
+    timeout: float = 30.0,
+    settle_seconds: float = 1.0,
+    where: Callable[[Envelope], bool] | None = None,
+) -> list[ReceivedEvent]:
+    """Exactly ``count`` events (matching ``where``) are on ``topic``.
+
+    Waits up to ``timeout`` for them, then ``settle_seconds`` more to catch any
+    that should not be there, and fails with what it saw otherwise.
+    """
+    collector = EventCollector(bootstrap, topic)
+
+    def matching(events: list[ReceivedEvent]) -> list[ReceivedEvent]:
+        return [e for e in events if where is None or where(e.envelope)]
+
+    try:
+        collector.collect(lambda events: len(matching(events)) >= count, timeout)
+        if settle_seconds:
+            collector.collect(lambda _events: False, settle_seconds)
+        found = matching(collector.received)
+    finally:
+        collector.close()
+    if len(found) != count:
+        seen = [(e.envelope.type, e.envelope.subject) for e in found][:20]
+        raise AssertionError(f"expected {count} events on {topic}, found {len(found)}: {seen}")
+    return found

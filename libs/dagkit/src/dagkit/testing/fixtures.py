@@ -1,0 +1,76 @@
+"""pytest fixtures for real Kafka, PostgreSQL and Redis (see dagkit.testing.infra)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+from sqlalchemy import create_engine, make_url, text
+
+from dagkit.kafka import ensure_topics
+from dagkit.testing.infra import Infrastructure
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    infra = Infrastructure()
+    yield infra
+    infra.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infrastructure: Infrastructure) -> str:
+    return infrastructure.kafka_bootstrap()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(infrastructure: Infrastructure) -> str:
+    return infrastructure.postgres_url()
+
+
+@pytest.fixture(scope="session")
+def redis_url(infrastructure: Infrastructure) -> str:
+    return infrastructure.redis_url()
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test; dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        make_url(postgres_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_url).set(drivername="postgresql+psycopg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A Redis client on an emptied database."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def new_topic(kafka_bootstrap: str) -> Callable[..., str]:
+    """Creates a topic with a unique name, so tests never see each other's events."""
+
+    def create(prefix: str = "test", partitions: int = 6) -> str:
+        name = f"{prefix}.{uuid.uuid4().hex[:10]}"
+        ensure_topics(kafka_bootstrap, [name], partitions=partitions)
+        return name
+
+    return create
