@@ -11,6 +11,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from dagtilbud_contracts.municipalities import MUNICIPALITY_CODES
+
 
 class JsonNumber(fields.Float):
     """A JSON number: int or float, never a numeric string."""
@@ -50,3 +52,11 @@ def web_url(**kwargs: Any) -> fields.URL:
     # apispec labels URL fields "url", which no JSON Schema validator knows.
     metadata = {"format": "uri", **kwargs.pop("metadata", {})}
     return fields.URL(schemes={"http", "https"}, metadata=metadata, **kwargs)
+
+
+def municipality_code(**kwargs: Any) -> fields.Integer:
+    # The default OneOf message would list all 98 codes.
+    check = validate.OneOf(MUNICIPALITY_CODES, error="Not a DST municipality code, e.g. 101.")
+    description = "DST municipality code without leading zero, e.g. 101."
+    metadata = {"description": description, **kwargs.pop("metadata", {})}
+    return fields.Integer(strict=True, validate=check, metadata=metadata, **kwargs)

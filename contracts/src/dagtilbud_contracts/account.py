@@ -13,12 +13,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from dagtilbud_contracts import _fields as f
 from dagtilbud_contracts import vocabulary as v
-from dagtilbud_contracts.municipalities import MUNICIPALITY_CODES
 
 CREATED = "dk.dagtilbud.account.created.v1"
-PASSWORD_CHANGED = "dk.dagtilbud.account.password_changed.v1"
+PASSWORD_CHANGED = "dk.dagtilbud.account.password_changed.v1"  # noqa: S105 - a type name
 LOCKED = "dk.dagtilbud.account.locked.v1"
 DISABLED = "dk.dagtilbud.account.disabled.v1"
+
+INSTITUTION = "institution_number"
+MUNICIPALITY = "municipality_code"
 
 
 class AccountSchema(Schema):
@@ -37,10 +39,9 @@ class AccountSchema(Schema):
         allow_none=True,
         metadata={"description": "Set for role institution, null otherwise."},
     )
-    municipality_code = f.integer(
+    municipality_code = f.municipality_code(
         required=True,
         allow_none=True,
-        validate=validate.OneOf(MUNICIPALITY_CODES),
         metadata={
             "description": (
                 "Set for role municipality; for role institution the institution's "
@@ -60,30 +61,31 @@ class AccountSchema(Schema):
         role = data["role"]
         institution, municipality = data["institution_number"], data["municipality_code"]
         if role == "institution" and institution is None:
-            raise ValidationError("an institution account names its institution", "institution_number")
+            raise ValidationError("an institution account names its institution", INSTITUTION)
         if role != "institution" and institution is not None:
-            raise ValidationError(f"a {role} account has no institution", "institution_number")
+            raise ValidationError(f"a {role} account has no institution", INSTITUTION)
         if role == "municipality" and municipality is None:
-            raise ValidationError("a municipality account names its municipality", "municipality_code")
+            raise ValidationError("a municipality account names its municipality", MUNICIPALITY)
         if role in ("admin", "dst") and municipality is not None:
-            raise ValidationError(f"a {role} account has no municipality", "municipality_code")
+            raise ValidationError(f"a {role} account has no municipality", MUNICIPALITY)
 
 
 class AccountCreatedSchema(AccountSchema):
-    """A new account. It may start locked, e.g. until its credential letter arrives."""
+    """Full state of the new account."""
 
 
 class AccountPasswordChangedSchema(AccountSchema):
-    """The password was set or reset. Only the fact is published, never the secret."""
+    """Full state of the account; only the fact that the password changed is
+    published, never the password or its hash."""
 
 
 class AccountLockedSchema(AccountSchema):
-    """Login is blocked for now (too many failed attempts or by an administrator)."""
+    """Full state of the account; status is locked (failed logins or an administrator)."""
 
     status = fields.String(required=True, validate=validate.Equal("locked"))
 
 
 class AccountDisabledSchema(AccountSchema):
-    """The account can no longer log in, e.g. because its institution closed."""
+    """Full state of the account; status is disabled, e.g. because its institution closed."""
 
     status = fields.String(required=True, validate=validate.Equal("disabled"))

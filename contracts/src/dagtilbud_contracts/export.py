@@ -14,17 +14,18 @@ import argparse
 import inspect
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import yaml
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
-from dagkit.envelope import EnvelopeSchema
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import Schema
 
+from dagkit.envelope import EnvelopeSchema
 from dagtilbud_contracts import __version__
 from dagtilbud_contracts._paths import contracts_root
 from dagtilbud_contracts.registry import (
@@ -44,11 +45,17 @@ KAFKA_BINDING_VERSION: Final = "0.5.0"
 LOCAL_BROKER: Final = "127.0.0.1:9092"
 
 
+def _no_name(schema: type[Schema]) -> str | None:
+    return None
+
+
 @cache
 def _converter() -> OpenAPIConverter:
-    # The resolver returns None for every schema, so nested schemas are inlined
-    # and each exported file stands alone without $refs.
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
+    # A resolver that names no schema makes apispec inline nested schemas, so
+    # each exported file stands alone without $refs. apispec documents None as
+    # a valid answer but annotates the resolver as returning str.
+    resolver = cast("Callable[[type[Schema]], str]", _no_name)
+    plugin = MarshmallowPlugin(schema_name_resolver=resolver)
     APISpec(
         title="Dagtilbudsportalen events",
         version=__version__,
@@ -60,12 +67,13 @@ def _converter() -> OpenAPIConverter:
 
 
 def _convert(schema: type[Schema]) -> dict[str, Any]:
-    converted: dict[str, Any] = _converter().schema2jsonschema(schema)
+    converted: dict[str, Any] = _converter().schema2jsonschema(schema)  # type: ignore[no-untyped-call]
     return converted
 
 
 def _doc(schema: type[Schema]) -> str:
-    return inspect.getdoc(schema) or ""
+    # Docstrings wrap at the code width; a description is one paragraph.
+    return " ".join((inspect.getdoc(schema) or "").split())
 
 
 def payload_json_schema(event_type: str) -> dict[str, Any]:
@@ -75,7 +83,7 @@ def payload_json_schema(event_type: str) -> dict[str, Any]:
         "$schema": JSON_SCHEMA_DIALECT,
         "$id": spec.dataschema,
         "title": spec.type,
-        "description": f"{spec.summary} {_doc(spec.schema)}",
+        "description": f"{spec.summary} Payload: {_doc(spec.schema)}",
         **_convert(spec.schema),
     }
 
@@ -206,9 +214,7 @@ def asyncapi_document() -> dict[str, Any]:
             topic, topic.producer, "send"
         )
         for consumer in topic.consumers:
-            operations[f"{consumer}.receive.{topic.name}"] = _operation(
-                topic, consumer, "receive"
-            )
+            operations[f"{consumer}.receive.{topic.name}"] = _operation(topic, consumer, "receive")
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -235,21 +241,17 @@ def asyncapi_document() -> dict[str, Any]:
     }
 
 
-class _NoAliasDumper(yaml.SafeDumper):
-    # Repeated sub-documents would otherwise become &id001 anchors, which many
-    # AsyncAPI tools and readers handle poorly.
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def _json_text(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def _yaml_text(document: dict[str, Any]) -> str:
-    text: str = yaml.dump(
-        document,
-        Dumper=_NoAliasDumper,
+    # A JSON round trip gives every sub-document its own identity; PyYAML would
+    # otherwise write shared ones as &id001 anchors, which many AsyncAPI tools
+    # and readers handle poorly.
+    fresh = json.loads(json.dumps(document))
+    text: str = yaml.safe_dump(
+        fresh,
         sort_keys=True,
         allow_unicode=True,
         default_flow_style=False,

@@ -13,7 +13,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from dagtilbud_contracts import _fields as f
 from dagtilbud_contracts import vocabulary as v
-from dagtilbud_contracts.municipalities import MUNICIPALITY_CODES
 
 REGISTERED = "dk.dagtilbud.institution.registered.v1"
 UPDATED = "dk.dagtilbud.institution.updated.v1"
@@ -66,11 +65,7 @@ class InstitutionSchema(Schema):
     name = f.text(max_length=200, required=True)
     kind = f.choice(v.INSTITUTION_KINDS, required=True)
     ownership = f.choice(v.OWNERSHIPS, required=True)
-    municipality_code = f.integer(
-        required=True,
-        validate=validate.OneOf(MUNICIPALITY_CODES),
-        metadata={"description": "DST municipality code without leading zero, e.g. 101."},
-    )
+    municipality_code = f.municipality_code(required=True)
     address = fields.Nested(AddressSchema, required=True)
     location = fields.Nested(
         LocationSchema,
@@ -123,16 +118,21 @@ class InstitutionSchema(Schema):
 
 
 class InstitutionRegisteredSchema(InstitutionSchema):
-    """A unit seen for the first time. The register only lists active units."""
+    """Full state of the new unit; the register lists active units only, so the
+    status is active."""
 
     status = fields.String(required=True, validate=validate.Equal("active"))
 
 
 class InstitutionUpdatedSchema(InstitutionSchema):
-    """Any change to a known unit, including corrections to a closed one."""
+    """Full state of the unit after the change; a closed unit may still be corrected."""
 
 
 class InstitutionClosedSchema(InstitutionSchema):
-    """A unit that left the register or was marked closed."""
+    """Full state of the unit as it closed; status is closed and closed_on is set."""
 
     status = fields.String(required=True, validate=validate.Equal("closed"))
+    closed_on = fields.Date(
+        required=True,
+        metadata={"description": "Closing date from the register, else the import date."},
+    )

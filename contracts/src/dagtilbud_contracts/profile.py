@@ -27,9 +27,7 @@ class OpeningHoursSchema(Schema):
         metadata={"description": "0 = Monday ... 6 = Sunday (ISO order, zero-based)."},
     )
     opens = f.pattern(v.CLOCK_PATTERN, required=True, metadata={"description": "HH:MM local time"})
-    closes = f.pattern(
-        v.CLOCK_PATTERN, required=True, metadata={"description": "HH:MM local time"}
-    )
+    closes = f.pattern(v.CLOCK_PATTERN, required=True, metadata={"description": "HH:MM local time"})
 
     @validates_schema
     def _check_order(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ exist.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Final
 
-from dagkit.envelope import Envelope, EnvelopeError
 from marshmallow import Schema, ValidationError
 
+from dagkit.envelope import Envelope, EnvelopeError
 from dagtilbud_contracts import account, institution, profile, statistics
 from dagtilbud_contracts import vocabulary as v
 
@@ -84,7 +85,8 @@ class TopicSpec:
 class EventSpec:
     type: str
     topic: str
-    schema: type[Schema]
+    # builtins.type: the attribute "type" above shadows it in the class body.
+    schema: builtins.type[Schema]
     summary: str
 
     @property
@@ -256,7 +258,8 @@ def validate_payload(event_type: str, data: Any) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = schema.load(data)
     except ValidationError as exc:
-        raise InvalidPayloadError(event_type, exc.normalized_messages()) from None
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise InvalidPayloadError(event_type, messages) from None
     return loaded
 
 
@@ -327,5 +330,10 @@ def new_event(
         correlation_id=correlation_id,
         dataschema=spec.dataschema,
     )
-    validate_event(envelope.to_dict())
+    try:
+        wire = envelope.to_json()
+    except (TypeError, ValueError) as exc:
+        raise InvalidPayloadError(spec.type, {"_schema": [f"not JSON: {exc}"]}) from None
+    # Validate what consumers will read, not the Python objects behind it.
+    validate_event(json.loads(wire))
     return envelope

@@ -13,7 +13,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from dagtilbud_contracts import _fields as f
 from dagtilbud_contracts import vocabulary as v
-from dagtilbud_contracts.municipalities import MUNICIPALITY_CODES
 
 PUBLISHED = "dk.dagtilbud.statistics.published.v1"
 
@@ -52,7 +51,7 @@ class FigureSchema(Schema):
         if indicator in v.PERCENT_INDICATORS and value > 100:
             raise ValidationError("a share is at most 100 per cent", "value")
         if indicator in v.NORMERING_INDICATORS and value > MAX_NORMERING:
-            raise ValidationError(f"normering is at most {MAX_NORMERING} children per adult", "value")
+            raise ValidationError(f"at most {MAX_NORMERING} children per adult", "value")
         if indicator in v.COUNT_INDICATORS and not float(value).is_integer():
             raise ValidationError("a count is a whole number", "value")
 
@@ -60,11 +59,7 @@ class FigureSchema(Schema):
 class MunicipalityStatisticsSchema(Schema):
     """Full set of published statistics figures for one municipality."""
 
-    municipality_code = f.integer(
-        required=True,
-        validate=validate.OneOf(MUNICIPALITY_CODES),
-        metadata={"description": "DST municipality code without leading zero, e.g. 101."},
-    )
+    municipality_code = f.municipality_code(required=True)
     municipality_name = f.text(max_length=100, required=True)
     figures = fields.List(
         fields.Nested(FigureSchema),

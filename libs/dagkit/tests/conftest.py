@@ -9,10 +9,10 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import kitprocs  # noqa: E402
-from kithelpers import Proc  # noqa: E402
+import kitprocs
+from kithelpers import Proc
 
-from dagkit.db import make_engine  # noqa: E402
+from dagkit.db import make_engine
 
 
 @pytest.fixture

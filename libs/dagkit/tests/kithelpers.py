@@ -11,18 +11,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import kitprocs
 from sqlalchemy import Engine
 
-import kitprocs
 from dagkit.envelope import Envelope
 from dagkit.outbox import add_to_outbox
 
 HERE = Path(__file__).parent
 
 
-def make_event(
-    subject: str, seq: int, version: int | None = None, **extra: object
-) -> Envelope:
+def make_event(subject: str, seq: int, version: int | None = None, **extra: object) -> Envelope:
     return Envelope.new(
         source="/services/kittest",
         type=kitprocs.EVENT_TYPE,
@@ -55,8 +53,11 @@ class Proc:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        wait_for(lambda: "ready" in self.output() or self.popen.poll() is not None,
-                 timeout=30, what="process start")
+        wait_for(
+            lambda: "ready" in self.output() or self.popen.poll() is not None,
+            timeout=30,
+            what="process start",
+        )
         if self.popen.poll() is not None:
             raise RuntimeError(f"process did not start: {self.output()}")
 

@@ -56,8 +56,13 @@ def main(argv: list[str]) -> None:
     engine = make_engine(db_url)
     runner: Any
     if role == "relay":
-        runner = OutboxRelay(engine, kit.outbox, make_producer(bootstrap, "test-relay"),
-                             service="kit-test", idle_wait_seconds=0.2)
+        runner = OutboxRelay(
+            engine,
+            kit.outbox,
+            make_producer(bootstrap, "test-relay"),
+            service="kit-test",
+            idle_wait_seconds=0.2,
+        )
     else:
         topic, group = argv[4], argv[5]
         runner = ConsumerRunner(

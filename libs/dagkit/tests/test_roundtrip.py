@@ -20,10 +20,14 @@ PER_KEY = 50
 
 def applied_rows(engine: Engine) -> list[tuple[int, str, str, int]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(applied.c.id, applied.c.event_id, applied.c.subject, applied.c.seq)
-            .order_by(applied.c.id)
-        )]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(applied.c.id, applied.c.event_id, applied.c.subject, applied.c.seq).order_by(
+                    applied.c.id
+                )
+            )
+        ]
 
 
 def count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
@@ -33,8 +37,11 @@ def count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_exactly_once_in_order_through_a_killed_consumer(
-    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str],
-    procs: Callable[..., Proc], pg_database: str,
+    kit_engine: Engine,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., str],
+    procs: Callable[..., Proc],
+    pg_database: str,
 ) -> None:
     topic = new_topic("kit.roundtrip")
     ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
@@ -53,8 +60,11 @@ def test_exactly_once_in_order_through_a_killed_consumer(
     assert killed_at < len(KEYS) * PER_KEY, "the consumer finished before it could be killed"
 
     consumer = procs("consumer", pg_database, kafka_bootstrap, topic, group)
-    wait_for(lambda: count(kit_engine, applied) >= len(KEYS) * PER_KEY, timeout=120,
-             what="all events applied")
+    wait_for(
+        lambda: count(kit_engine, applied) >= len(KEYS) * PER_KEY,
+        timeout=120,
+        what="all events applied",
+    )
     # Anything redelivered after the restart has had time to be (not) applied again.
     wait_for(lambda: count(kit_engine, kit.inbox) >= len(events), what="inbox complete")
     assert consumer.terminate() == 0  # SIGTERM: clean exit
@@ -73,11 +83,14 @@ def test_exactly_once_in_order_through_a_killed_consumer(
     # ... and the partition moved past it: events behind it on the same key applied.
     with kit_engine.connect() as conn:
         outcome = conn.execute(
-            select(kit.inbox.c.outcome, kit.inbox.c.kafka_partition, kit.inbox.c.kafka_offset)
-            .where(kit.inbox.c.event_id == poison.id)
+            select(
+                kit.inbox.c.outcome, kit.inbox.c.kafka_partition, kit.inbox.c.kafka_offset
+            ).where(kit.inbox.c.event_id == poison.id)
         ).one()
         later_on_partition = conn.execute(
-            select(func.count()).select_from(kit.inbox).where(
+            select(func.count())
+            .select_from(kit.inbox)
+            .where(
                 kit.inbox.c.kafka_partition == outcome.kafka_partition,
                 kit.inbox.c.kafka_offset > outcome.kafka_offset,
                 kit.inbox.c.outcome == "applied",
@@ -88,8 +101,15 @@ def test_exactly_once_in_order_through_a_killed_consumer(
 
     # Replaying the whole topic from the start changes nothing.
     inbox_before = count(kit_engine, kit.inbox)
-    replay = procs("consumer", pg_database, kafka_bootstrap, topic, group,
-                   "--from-beginning", "--exit-when-idle")
+    replay = procs(
+        "consumer",
+        pg_database,
+        kafka_bootstrap,
+        topic,
+        group,
+        "--from-beginning",
+        "--exit-when-idle",
+    )
     assert replay.popen.wait(120) == 0
     assert applied_rows(kit_engine) == rows
     assert count(kit_engine, kit.inbox) == inbox_before
@@ -98,8 +118,11 @@ def test_exactly_once_in_order_through_a_killed_consumer(
 
 @pytest.mark.slow
 def test_two_relays_publish_every_row_exactly_once_in_key_order(
-    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str],
-    procs: Callable[..., Proc], pg_database: str,
+    kit_engine: Engine,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., str],
+    procs: Callable[..., Proc],
+    pg_database: str,
 ) -> None:
     topic = new_topic("kit.tworelays")
     keys = [f"agg-{n:02d}" for n in range(40)]
@@ -110,10 +133,11 @@ def test_two_relays_publish_every_row_exactly_once_in_key_order(
     # More rows arrive while both relays run, in small transactions.
     later = [make_event(key, seq) for seq in range(25, 50) for key in keys]
     for start in range(0, len(later), 20):
-        stage(kit_engine, topic, later[start:start + 20])
+        stage(kit_engine, topic, later[start : start + 20])
 
-    received = expect_events(kafka_bootstrap, topic, len(first) + len(later), timeout=60,
-                             settle_seconds=2.0)
+    received = expect_events(
+        kafka_bootstrap, topic, len(first) + len(later), timeout=60, settle_seconds=2.0
+    )
     ids = [r.envelope.id for r in received]
     assert len(set(ids)) == len(ids), "a row was published twice"
     assert set(ids) == {e.id for e in first + later}

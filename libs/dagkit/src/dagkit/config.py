@@ -36,7 +36,8 @@ class DatabaseUrl(fields.String):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             validate=validate.Regexp(
-                r"^(postgresql(\+psycopg)?|sqlite)://", error="must be a postgresql:// or sqlite:// URL"
+                r"^(postgresql(\+psycopg)?|sqlite)://",
+                error="must be a postgresql:// or sqlite:// URL",
             ),
             **kwargs,
         )
@@ -80,7 +81,7 @@ def load_settings(schema: Schema, environ: Mapping[str, str] | None = None) -> d
     try:
         loaded: dict[str, Any] = schema.load(present)
     except ValidationError as exc:
-        messages = exc.normalized_messages()
+        messages = exc.normalized_messages()  # type: ignore[no-untyped-call]
         name = sorted(messages)[0]
         problem = messages[name]
         text = "; ".join(problem) if isinstance(problem, list) else str(problem)
@@ -90,7 +91,9 @@ def load_settings(schema: Schema, environ: Mapping[str, str] | None = None) -> d
     return loaded
 
 
-def load_settings_or_exit(schema: Schema, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_settings_or_exit(
+    schema: Schema, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     try:
         return load_settings(schema, environ)
     except ConfigError as exc:

@@ -144,8 +144,12 @@ class ConsumerRunner:
                         return self._dead_letter(record, event, exc, attempts=attempt)
                     log.warning(
                         "event failed, retrying",
-                        extra={"event_id": event.id, "type": event.type, "attempt": attempt,
-                               "error": repr(exc)},
+                        extra={
+                            "event_id": event.id,
+                            "type": event.type,
+                            "attempt": attempt,
+                            "error": repr(exc),
+                        },
                     )
                     self._stop.wait(self.retry.delay(attempt))
                     attempt += 1
@@ -188,8 +192,9 @@ class ConsumerRunner:
                         )
                     )
                 else:
-                    session.execute(update(versions).where(*key).values(
-                        version=event.aggregateversion))
+                    session.execute(
+                        update(versions).where(*key).values(version=event.aggregateversion)
+                    )
             self._record(session, record, event.id, outcome)
         return outcome
 
@@ -210,8 +215,10 @@ class ConsumerRunner:
         self, record: Any, event: Envelope | None, exc: BaseException, attempts: int
     ) -> str:
         # A message without a readable id is known by its position instead.
-        event_id = event.id if event is not None else (
-            f"offset:{record.topic}/{record.partition}/{record.offset}"
+        event_id = (
+            event.id
+            if event is not None
+            else (f"offset:{record.topic}/{record.partition}/{record.offset}")
         )
         with self.session_factory() as session, session.begin():
             already = session.execute(
@@ -231,14 +238,22 @@ class ConsumerRunner:
                 ("dlq.attempts", str(attempts).encode()),
             ]
             self.dlq_producer.send(
-                dead_letter_topic(record.topic), key=record.key, value=record.value,
+                dead_letter_topic(record.topic),
+                key=record.key,
+                value=record.value,
                 headers=headers,
             ).get(timeout=30)
             self._record(session, record, event_id, "dead_lettered")
         log.error(
             "event dead-lettered",
-            extra={"event_id": event_id, "topic": record.topic, "partition": record.partition,
-                   "offset": record.offset, "attempts": attempts, "error": repr(exc)},
+            extra={
+                "event_id": event_id,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "attempts": attempts,
+                "error": repr(exc),
+            },
         )
         EVENTS_CONSUMED.labels(self.group, record.topic, "dead_lettered").inc()
         return "dead_lettered"

@@ -54,3 +54,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+def engine_from_settings(service: str, settings: Any) -> Engine:
+    """The service's engine: DATABASE_URL, or its SQLite file under DATA_DIR."""
+    return make_engine(
+        database_url_or_default(settings["database_url"], settings["data_dir"], service)
+    )

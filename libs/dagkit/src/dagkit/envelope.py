@@ -67,7 +67,7 @@ class Envelope:
         cls,
         *,
         source: str,
-        type: str,  # noqa: A002 - the CloudEvents attribute is called type
+        type: str,
         subject: str,
         data: dict[str, Any],
         aggregate_version: int,

@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 
 import redis
-from kafka import KafkaAdminClient
 from sqlalchemy import Engine, text
+
+from dagkit.kafka import probe_broker
 
 Check = Callable[[], None]
 
@@ -40,16 +41,7 @@ def kafka_check(bootstrap: str, cache_seconds: float = 5.0) -> Check:
         with lock:
             if time.monotonic() < state["ok_until"]:
                 return
-            admin = KafkaAdminClient(
-                bootstrap_servers=bootstrap.split(","),
-                client_id="readiness",
-                request_timeout_ms=2000,
-                api_version_auto_timeout_ms=2000,
-            )
-            try:
-                admin.list_topics()
-            finally:
-                admin.close()
+            probe_broker(bootstrap)
             state["ok_until"] = time.monotonic() + cache_seconds
 
     return check

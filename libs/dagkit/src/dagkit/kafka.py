@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +15,56 @@ log = logging.getLogger(__name__)
 DEFAULT_PARTITIONS = 6
 DLQ_SUFFIX = ".dlq"
 _TOPIC_ALREADY_EXISTS = 36
+
+
+class AdminClient(KafkaAdminClient):  # type: ignore[misc]
+    """A KafkaAdminClient that stops its I/O thread and closes its sockets when
+    bootstrap fails; kafka-python 3.0 leaves both running in that case, which a
+    readiness probe hitting a down broker would pile up."""
+
+    def __init__(self, **configs: Any) -> None:
+        try:
+            super().__init__(**configs)
+        except Exception:
+            if hasattr(self, "_net"):
+                self._closed = False
+                self.close()
+            raise
+
+
+class KafkaUnavailableError(ConnectionError):
+    pass
+
+
+def probe_broker(bootstrap: str, timeout_ms: int = 2000) -> None:
+    """Raise KafkaUnavailableError unless the broker lists its topics in time."""
+    problem = _probe(bootstrap, timeout_ms)
+    if problem is not None:
+        # kafka-python keeps the sockets of refused connection attempts in the
+        # tracebacks it drops; close them now, quietly, not at a later request.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+        raise KafkaUnavailableError(problem)
+
+
+def _probe(bootstrap: str, timeout_ms: int) -> str | None:
+    try:
+        admin = AdminClient(
+            bootstrap_servers=bootstrap.split(","),
+            client_id="readiness",
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    try:
+        admin.list_topics()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        admin.close()
+    return None
 
 
 def make_producer(bootstrap: str, client_id: str, **overrides: Any) -> KafkaProducer:
@@ -64,14 +116,17 @@ def ensure_topics(
     names = sorted(set(topics))
     if not names:
         return
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), client_id="dagkit-admin")
+    admin = AdminClient(bootstrap_servers=bootstrap.split(","), client_id="dagkit-admin")
     try:
         existing = set(admin.list_topics())
         missing = [name for name in names if name not in existing]
         if not missing:
             return
         result = admin.create_topics(
-            {name: {"num_partitions": partitions, "replication_factor": replication_factor} for name in missing},
+            {
+                name: {"num_partitions": partitions, "replication_factor": replication_factor}
+                for name in missing
+            },
             raise_errors=False,
             wait_for_metadata=True,
         )

@@ -60,10 +60,15 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         )
     )
     handler.addFilter(_ContextFilter(service))
+    handler.set_name("dagkit-json")
     root = logging.getLogger()
+    # Replace only our own handler, so test runners' capture handlers survive.
     for existing in list(root.handlers):
-        root.removeHandler(existing)
+        if existing.get_name() == "dagkit-json":
+            root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    # kafka-python logs every connection step at INFO.
-    logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
+    # kafka-python logs every connection step at INFO; keep a level set elsewhere.
+    kafka_logger = logging.getLogger("kafka")
+    if kafka_logger.level == logging.NOTSET:
+        kafka_logger.setLevel(max(logging.WARNING, root.level))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from alembic import context, op
+from alembic import command, context, op
+from alembic.config import Config
 from sqlalchemy import MetaData, pool
 
 from dagkit.db import make_engine
-from dagkit.tables import add_kit_tables
+from dagkit.tables import add_kit_tables, service_metadata
 
 
 def run_migrations(target_metadata: MetaData, default_url: str | None = None) -> None:
@@ -39,12 +41,31 @@ def run_migrations(target_metadata: MetaData, default_url: str | None = None) ->
 
 def create_kit_tables() -> None:
     """For a service's first migration: the outbox, inbox and version tables."""
-    metadata = MetaData()
+    metadata = service_metadata()
     add_kit_tables(metadata)
     metadata.create_all(bind=op.get_bind())
 
 
 def drop_kit_tables() -> None:
-    metadata = MetaData()
+    metadata = service_metadata()
     add_kit_tables(metadata)
     metadata.drop_all(bind=op.get_bind())
+
+
+def alembic_config(service_root: Path, url: str) -> Config:
+    """Programmatic Alembic config for a service whose history is in
+    ``<service_root>/migrations``."""
+    config = Config()
+    config.set_main_option("script_location", str(service_root / "migrations"))
+    # configparser treats % as interpolation; URL-encoded passwords contain it.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(service_root: Path, url: str) -> None:
+    command.upgrade(alembic_config(service_root, url), "head")
+
+
+def check(service_root: Path, url: str) -> None:
+    """Raise if the models and the migration history disagree."""
+    command.check(alembic_config(service_root, url))

@@ -53,13 +53,15 @@ class OutboxRelay:
         """Publish one batch; return how many rows were published."""
         ob = self.outbox
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload)
-                .where(ob.c.sent_at.is_(None))
-                .order_by(ob.c.id)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows: list[Row[Any]] = list(
+                conn.execute(
+                    select(ob.c.id, ob.c.topic, ob.c.message_key, ob.c.payload)
+                    .where(ob.c.sent_at.is_(None))
+                    .order_by(ob.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                ).all()
+            )
             if rows and is_postgres(self.engine):
                 rows = self._without_rows_behind_other_claims(conn, rows)
             if not rows:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from dagkit.consumer import ConsumerRunner, Handler, RetryPolicy
-from dagkit.db import database_url_or_default, make_engine, make_session_factory
+from dagkit.db import engine_from_settings, make_session_factory
 from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
 from dagkit.logging import configure_logging
 from dagkit.metrics import serve_metrics
@@ -29,8 +29,7 @@ def run_relay(
 ) -> None:
     configure_logging(f"{service}-relay", settings["log_level"])
     serve_metrics(settings.get("metrics_port"))
-    url = database_url_or_default(settings["database_url"], settings["data_dir"], service)
-    engine = make_engine(url)
+    engine = engine_from_settings(service, settings)
     bootstrap = settings["kafka_bootstrap_servers"]
     ensure_topics(bootstrap, topics)
     relay = OutboxRelay(
@@ -53,8 +52,7 @@ def run_consumer(
 ) -> None:
     configure_logging(f"{service}-consumer", settings["log_level"])
     serve_metrics(settings.get("metrics_port"))
-    url = database_url_or_default(settings["database_url"], settings["data_dir"], service)
-    engine = make_engine(url)
+    engine = engine_from_settings(service, settings)
     bootstrap = settings["kafka_bootstrap_servers"]
     ensure_topics(bootstrap, [*topics, *(dead_letter_topic(t) for t in topics)])
     runner = ConsumerRunner(

@@ -22,6 +22,20 @@ from sqlalchemy import (
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """A service's metadata: stable constraint names, so migrations can name them."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
 @dataclass(frozen=True)
 class KitTables:
     outbox: Table

@@ -1,5 +1,6 @@
 """The HTTP mechanics every service's app factory starts from: JSON logs with
-correlation ids, request metrics, /healthz, /readyz and /metrics."""
+correlation ids, request metrics, an OpenAPI document generated from code, and
+/healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
+from flask.views import MethodView
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from dagkit.health import Check
@@ -19,42 +23,47 @@ log = logging.getLogger(__name__)
 CORRELATION_HEADER = "X-Correlation-ID"
 
 
-def create_service_app(
-    service: str, checks: Mapping[str, Check], import_name: str | None = None
-) -> Flask:
-    app = Flask(import_name or service)
-    app.config["SERVICE_NAME"] = service
-    app.extensions["dagkit.readiness_checks"] = dict(checks)
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+    service = fields.String(required=True)
 
-    @app.before_request
-    def _start() -> None:
-        g.started = time.perf_counter()
-        incoming = request.headers.get(CORRELATION_HEADER, "")
-        # Only accept a sane id from outside; never echo arbitrary input into logs.
-        cid = incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else None
-        g.correlation_id = cid or new_correlation_id()
-        g.correlation_token = set_correlation_id(g.correlation_id)
 
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
-        started = g.get("started")
-        if started is not None:
-            HTTP_REQUEST_SECONDS.labels(
-                service, request.method, request.url_rule.rule if request.url_rule else "unmatched",
-                str(response.status_code),
-            ).observe(time.perf_counter() - started)
-        return response
+class ReadinessSchema(HealthSchema):
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "each dependency and whether it answers"},
+    )
 
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify(status="ok", service=service)
 
-    @app.get("/readyz")
-    def readyz() -> Any:
+operations = Blueprint(
+    "operations", __name__, description="Liveness, readiness and metrics for the platform"
+)
+
+
+@operations.route("/healthz")
+class Liveness(MethodView):
+    @operations.response(200, HealthSchema)  # type: ignore[untyped-decorator]
+    def get(self) -> dict[str, str]:
+        """The process is alive (it does not look at its dependencies)."""
+        from flask import current_app
+
+        return {"status": "ok", "service": current_app.config["SERVICE_NAME"]}
+
+
+@operations.route("/readyz")
+class Readiness(MethodView):
+    @operations.response(200, ReadinessSchema)  # type: ignore[untyped-decorator]
+    @operations.alt_response(  # type: ignore[untyped-decorator]
+        503, schema=ReadinessSchema, description="A dependency is down"
+    )
+    def get(self) -> tuple[dict[str, Any], int]:
+        """Every dependency the service needs (database, Kafka, Redis) answers."""
+        from flask import current_app
+
         results: dict[str, str] = {}
         ready = True
-        for name, check in app.extensions["dagkit.readiness_checks"].items():
+        for name, check in current_app.extensions["dagkit.readiness_checks"].items():
             try:
                 check()
                 results[name] = "ok"
@@ -62,11 +71,68 @@ def create_service_app(
                 ready = False
                 results[name] = f"unavailable: {type(exc).__name__}"
                 log.warning("readiness check failed", extra={"check": name, "error": repr(exc)})
-        body = jsonify(status="ready" if ready else "not ready", service=service, checks=results)
+        body = {
+            "status": "ready" if ready else "not ready",
+            "service": current_app.config["SERVICE_NAME"],
+            "checks": results,
+        }
         return body, (200 if ready else 503)
+
+
+def create_service_app(
+    service: str,
+    checks: Mapping[str, Check],
+    *,
+    title: str,
+    version: str = "1.0.0",
+    description: str = "",
+    import_name: str | None = None,
+) -> tuple[Flask, Api]:
+    """A Flask app with the platform's mechanics; the service adds its blueprints
+    to the returned ``Api`` so they land in its OpenAPI document."""
+    app = Flask(import_name or service)
+    app.config.update(
+        SERVICE_NAME=service,
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": description}},
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["dagkit.readiness_checks"] = dict(checks)
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get(CORRELATION_HEADER, "")
+        # Only accept a sane id from outside; never carry arbitrary input into logs.
+        ok = 0 < len(incoming) <= 100 and incoming.replace("-", "").isalnum()
+        g.correlation_id = incoming if ok else new_correlation_id()
+        set_correlation_id(g.correlation_id)
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = g.get("correlation_id", "")
+        started = g.get("started")
+        if started is not None:
+            rule = request.url_rule.rule if request.url_rule else "unmatched"
+            HTTP_REQUEST_SECONDS.labels(
+                service, request.method, rule, str(response.status_code)
+            ).observe(time.perf_counter() - started)
+        return response
 
     @app.get("/metrics")
     def metrics() -> Response:
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
-    return app
+    api = Api(app)
+    api.register_blueprint(operations)
+    app.extensions["dagkit.api"] = api
+    return app, api
+
+
+def openapi_document(api: Api) -> dict[str, Any]:
+    spec: dict[str, Any] = api.spec.to_dict()
+    return spec

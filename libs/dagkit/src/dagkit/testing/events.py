@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
@@ -100,3 +101,33 @@ def expect_events(
         seen = [(e.envelope.type, e.envelope.subject) for e in found][:20]
         raise AssertionError(f"expected {count} events on {topic}, found {len(found)}: {seen}")
     return found
+
+
+def read_raw_records(bootstrap: str, topic: str, count: int, timeout: float = 30.0) -> list[Any]:
+    """The first ``count`` records of every partition of ``topic``, undecoded
+    (for dead-letter topics, whose values need not be envelopes)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=100,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        partitions = None
+        while not partitions and time.monotonic() < deadline:
+            partitions = consumer.partitions_for_topic(topic)
+            time.sleep(0.05)
+        if not partitions:
+            raise AssertionError(f"topic {topic} does not exist")
+        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+        consumer.seek_to_beginning()
+        records: list[Any] = []
+        while len(records) < count and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+        if len(records) < count:
+            raise AssertionError(f"expected {count} records on {topic}, found {len(records)}")
+        return records
+    finally:
+        consumer.close()

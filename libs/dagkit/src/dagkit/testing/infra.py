@@ -42,7 +42,7 @@ def _find_local_up() -> Path:
 def local_infra_env() -> dict[str, str]:
     """Run deploy/local/up (idempotent) and read the addresses it wrote."""
     up = _find_local_up()
-    subprocess.run(["bash", str(up)], check=True)
+    subprocess.run(["bash", str(up)], check=True)  # noqa: S603, S607 - our own script
     env_file = up.parent.parent.parent / ".local" / "env"
     values: dict[str, str] = {}
     for line in env_file.read_text().splitlines():

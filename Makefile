@@ -1,0 +1,68 @@
+# Dagtilbudsportalen. `make run` runs the portal, `make test` tests it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB_SERVICES := ingest auth profiles search
+PYPROJECTS := $(wildcard libs/*/pyproject.toml contracts/pyproject.toml services/*/pyproject.toml)
+
+# make run: every service on its SQLite file under var/, the local Kafka and Redis.
+RUN_ENV := DATA_DIR=$(CURDIR)/var KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 REDIS_URL=redis://127.0.0.1:6379/0
+# make test: the local PostgreSQL, Kafka and Redis (deploy/local/up writes .local/env).
+TEST_ENV = set -a && source .local/env && set +a && \
+	export DATABASE_URL="$$LOCAL_POSTGRES_URL/postgres" \
+	       KAFKA_BOOTSTRAP_SERVERS="$$LOCAL_KAFKA_BOOTSTRAP_SERVERS" \
+	       REDIS_URL="redis://127.0.0.1:6379/1"
+
+.PHONY: help venv infra down migrate run test test-fast lint typecheck contracts openapi bench clean
+
+help:
+	@echo "make run        run the portal on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	@echo "make test       lint, typecheck and the whole test suite on real PostgreSQL, Kafka, Redis"
+	@echo "make bench      measurements (event round trip, relay throughput)"
+	@echo "make lint | typecheck | contracts | openapi | infra | down | clean"
+
+$(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS) deploy/local/venv
+	deploy/local/venv
+	@touch $@
+
+venv: $(STAMP)
+
+infra:
+	deploy/local/up
+
+down:
+	deploy/local/down
+
+migrate: venv
+	@for svc in $(DB_SERVICES); do $(RUN_ENV) $(BIN)/python -m $$svc.entrypoints.migrate || exit 1; done
+
+run: venv infra migrate
+	@echo "Dagtilbudsportalen: http://127.0.0.1:8000  (APIs: ingest 8001, auth 8002, profiles 8003, search 8004; Ctrl-C stops)"
+	@$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check libs contracts services tests
+
+typecheck: venv
+	$(BIN)/mypy libs/dagkit/src contracts/src $(foreach s,$(wildcard services/*),$(s)/src) tests
+
+contracts: venv
+	$(BIN)/python -m dagtilbud_contracts.export
+
+openapi: venv
+	$(BIN)/python -m tests.tools.openapi write
+
+test: venv infra lint typecheck
+	$(TEST_ENV) && $(BIN)/pytest
+
+test-fast: venv infra
+	$(TEST_ENV) && $(BIN)/pytest -m "not slow"
+
+bench: venv infra
+	$(TEST_ENV) && $(BIN)/python -m tests.bench
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

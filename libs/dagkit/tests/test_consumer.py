@@ -1,0 +1,162 @@
+"""The consumer runner's rules, one at a time, on real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from kafka import KafkaProducer
+from kithelpers import Proc, make_event, wait_for
+from kitprocs import EVENT_TYPE, applied, apply_event, kit
+from sqlalchemy import Engine, func, select
+
+from dagkit.consumer import ConsumerRunner, RetryPolicy
+from dagkit.db import make_session_factory
+from dagkit.envelope import Envelope
+from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
+from dagkit.testing import expect_events
+from dagkit.testing.events import read_raw_records
+
+
+def runner_for(engine: Engine, bootstrap: str, topic: str, group: str) -> ConsumerRunner:
+    return ConsumerRunner(
+        group=group,
+        topics=[topic],
+        handlers={EVENT_TYPE: apply_event},
+        session_factory=make_session_factory(engine),
+        tables=kit,
+        consumer=make_consumer(bootstrap, group, "test"),
+        dlq_producer=make_producer(bootstrap, "test-dlq"),
+        retry=RetryPolicy(max_attempts=3, backoff_seconds=0.01),
+    )
+
+
+def produce(bootstrap: str, topic: str, values: list[tuple[str, bytes]]) -> None:
+    producer = make_producer(bootstrap, "test-producer")
+    for key, value in values:
+        producer.send(topic, key=key.encode(), value=value)
+    producer.flush()
+    producer.close()
+
+
+def outcomes(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(kit.inbox.c.event_id, kit.inbox.c.outcome))
+        return {event_id: outcome for event_id, outcome in rows}
+
+
+def test_duplicates_stale_versions_and_unknown_types_change_nothing(
+    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
+) -> None:
+    topic = new_topic("kit.rules", partitions=1)
+    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+    v2 = make_event("A", 1)  # aggregateversion 2
+    v1 = make_event("A", 0)  # older, arrives later
+    other = Envelope.new(
+        source="/services/kittest",
+        type="dk.dagtilbud.other.happened.v1",
+        subject="A",
+        data={},
+        aggregate_version=3,
+    )
+    v4 = make_event("A", 3)
+    produce(kafka_bootstrap, topic, [("A", e.to_json()) for e in [v2, v2, v1, other, v4]])
+
+    runner_for(kit_engine, kafka_bootstrap, topic, "g1").run(max_idle_polls=4)
+
+    with kit_engine.connect() as conn:
+        seqs = [r.seq for r in conn.execute(select(applied.c.seq).order_by(applied.c.id))]
+    assert seqs == [1, 3]
+    assert outcomes(kit_engine) == {
+        v2.id: "applied",
+        v1.id: "stale",
+        other.id: "ignored",
+        v4.id: "applied",
+    }
+
+
+def test_a_malformed_message_goes_to_the_dead_letter_topic_at_once(
+    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
+) -> None:
+    topic = new_topic("kit.malformed", partitions=1)
+    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+    good = make_event("B", 0)
+    produce(kafka_bootstrap, topic, [("B", b"{not json"), ("B", good.to_json())])
+
+    runner_for(kit_engine, kafka_bootstrap, topic, "g2").run(max_idle_polls=4)
+
+    records = read_raw_records(kafka_bootstrap, dead_letter_topic(topic), 1)
+    (record,) = records
+    headers = dict(record.headers)
+    assert record.value == b"{not json"
+    assert b"not JSON" in headers["dlq.error"]
+    assert headers["dlq.attempts"] == b"1"
+    assert outcomes(kit_engine)[good.id] == "applied"
+
+
+def test_sigterm_finishes_commits_and_leaves(
+    kit_engine: Engine,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., str],
+    procs: Callable[..., Proc],
+    pg_database: str,
+) -> None:
+    topic = new_topic("kit.sigterm", partitions=1)
+    group = f"{topic}.g"
+    events = [make_event("C", seq, delay=0.05) for seq in range(60)]
+    produce(kafka_bootstrap, topic, [("C", e.to_json()) for e in events])
+    consumer = procs("consumer", pg_database, kafka_bootstrap, topic, group)
+
+    def count() -> int:
+        with kit_engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(applied)).scalar_one())
+
+    wait_for(lambda: count() >= 5, what="first events")
+    assert consumer.terminate() == 0
+    done = count()
+    assert done < len(events)
+    # What was applied was committed: a new member starts right after it.
+    probe = make_consumer(kafka_bootstrap, group, "probe")
+    from kafka.structs import TopicPartition
+
+    committed = probe.committed(TopicPartition(topic, 0))
+    probe.close()
+    assert committed == done
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_relay_and_consumer_on_the_embedded_default(
+    dialect: str,
+    tmp_path,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., str],  # type: ignore[no-untyped-def]
+) -> None:
+    from kithelpers import stage
+    from kitprocs import metadata
+
+    from dagkit.db import make_engine
+    from dagkit.relay import OutboxRelay
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'svc.sqlite3'}")
+    metadata.create_all(engine)
+    topic = new_topic("kit.sqlite")
+    events = [make_event(f"S{n % 3}", n // 3) for n in range(30)]
+    stage(engine, topic, events)
+    relay = OutboxRelay(
+        engine, kit.outbox, make_producer(kafka_bootstrap, "sqlite-relay"), service="kit-test"
+    )
+    assert relay.publish_batch() == 30
+    assert relay.publish_batch() == 0
+    assert relay.backlog() == 0
+    received = expect_events(kafka_bootstrap, topic, 30, settle_seconds=0.5)
+    assert [
+        r.envelope.id
+        for r in sorted(received, key=lambda r: (r.partition, r.offset))
+        if r.envelope.subject == "S1"
+    ] == [e.id for e in events if e.subject == "S1"]
+    runner_for(engine, kafka_bootstrap, topic, "sqlite-g").run(max_idle_polls=4)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(applied)).scalar_one() == 30
+    relay.producer.close()
+    engine.dispose()
+    _ = KafkaProducer  # the kit's producer is kafka-python's

@@ -1,0 +1,1 @@
+"""Accounts, passwords, roles and the tokens every service verifies."""

@@ -1,0 +1,1 @@
+"""The auth service's adapters: database tables and repositories, clients."""

@@ -1,0 +1,1 @@
+"""Processes of the auth service: wsgi, relay, migrate."""

@@ -1,0 +1,17 @@
+"""Publishes the auth outbox to Kafka: ``python -m auth.entrypoints.relay``."""
+
+from __future__ import annotations
+
+from auth.adapters.orm import kit_tables
+from auth.config import SERVICE, load_settings
+from dagkit.runtime import run_relay
+
+TOPICS = ["auth.accounts.v1"]
+
+
+def main() -> None:
+    run_relay(SERVICE, load_settings(), kit_tables.outbox, TOPICS)
+
+
+if __name__ == "__main__":
+    main()

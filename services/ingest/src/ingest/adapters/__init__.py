@@ -1,0 +1,1 @@
+"""The ingest service's adapters: database tables and repositories, clients."""

@@ -1,0 +1,1 @@
+"""Processes of the ingest service: wsgi, relay, migrate."""

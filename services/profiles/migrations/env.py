@@ -1,0 +1,4 @@
+from dagkit.migrations import run_migrations
+from profiles.adapters.orm import metadata
+
+run_migrations(metadata)

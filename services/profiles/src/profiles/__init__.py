@@ -1,0 +1,1 @@
+"""What institutions and municipalities report about themselves, with full history."""

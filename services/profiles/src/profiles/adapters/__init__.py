@@ -1,0 +1,1 @@
+"""The profiles service's adapters: database tables and repositories, clients."""

@@ -1,0 +1,1 @@
+"""The profiles service's domain model: plain objects and rules, no I/O."""

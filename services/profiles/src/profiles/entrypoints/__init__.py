@@ -1,0 +1,1 @@
+"""Processes of the profiles service: wsgi, relay, migrate."""

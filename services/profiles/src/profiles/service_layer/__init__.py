@@ -1,0 +1,1 @@
+"""Use cases of the profiles service: units of work over the domain."""

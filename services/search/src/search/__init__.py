@@ -1,0 +1,3 @@
+"""The read model parents query: distance, filters, facts, municipal and national figures,
+comparison.
+"""

@@ -1,0 +1,1 @@
+"""The search service's adapters: database tables and repositories, clients."""

@@ -1,0 +1,40 @@
+"""App factory of the search service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from dagkit.db import engine_from_settings
+from dagkit.health import database_check, kafka_check, redis_check
+from dagkit.logging import configure_logging
+from dagkit.web import create_service_app
+from search.api import blueprints
+from search.config import SERVICE, load_settings
+
+
+def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+    settings = settings if settings is not None else load_settings()
+    configure_logging(SERVICE, settings["log_level"])
+    engine = engine_from_settings(SERVICE, settings)
+    app, api = create_service_app(
+        SERVICE,
+        {
+            "database": database_check(engine),
+            "kafka": kafka_check(settings["kafka_bootstrap_servers"]),
+            "redis": redis_check(settings["redis_url"]),
+        },
+        title="Dagtilbudsportalen search API",
+        description=(
+            "The read model parents query: distance, filters, facts, municipal and national "
+            "figures, comparison."
+        ),
+        import_name=__name__,
+    )
+    app.extensions["search.settings"] = dict(settings)
+    app.extensions["search.engine"] = engine
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    return app

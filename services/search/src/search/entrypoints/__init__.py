@@ -1,0 +1,1 @@
+"""Processes of the search service: wsgi, migrate."""

@@ -1,0 +1,1 @@
+"""Use cases of the search service: units of work over the domain."""

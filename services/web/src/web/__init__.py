@@ -1,0 +1,1 @@
+"""The pages parents, institutions and municipalities use."""

@@ -1,0 +1,1 @@
+"""The web service's adapters: database tables and repositories, clients."""

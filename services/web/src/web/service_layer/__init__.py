@@ -1,0 +1,1 @@
+"""Use cases of the web service: units of work over the domain."""
