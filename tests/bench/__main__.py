@@ -1,0 +1,23 @@
+"""make bench: measurements printed from one run, each beside its baseline.
+
+Uses the local PostgreSQL and Kafka (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tests.bench import kit_roundtrip
+
+
+def main() -> int:
+    results = [kit_roundtrip.run()]
+    print()
+    failed = [name for result in results for name, ok in result.items() if not ok]
+    for name in failed:
+        print(f"TARGET MISSED: {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
