@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table
 
 from dagkit.consumer import ConsumerRunner, Handler, RetryPolicy
-from dagkit.db import engine_from_settings, make_session_factory
+from dagkit.db import database_url_or_default, engine_from_settings, make_session_factory
 from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
 from dagkit.logging import configure_logging
 from dagkit.metrics import serve_metrics
+from dagkit.migrations import upgrade
 from dagkit.processes import stop_on_signals
 from dagkit.relay import OutboxRelay, relay_producer
 from dagkit.tables import KitTables
@@ -68,3 +70,11 @@ def run_consumer(
     )
     stop_on_signals(runner.stop)
     runner.run()
+
+
+def run_migrate(service: str, settings: Mapping[str, Any], service_root: Path) -> None:
+    """Bring the service's database (configured or embedded) to its newest migration."""
+    upgrade(
+        service_root,
+        database_url_or_default(settings["database_url"], settings["data_dir"], service),
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagkit.db import database_url_or_default
-from dagkit.migrations import upgrade
+from dagkit.runtime import run_migrate
 from profiles.config import SERVICE, load_settings
 
 # services/profiles: the package is installed editable, its history sits beside src/.
@@ -14,9 +13,7 @@ SERVICE_ROOT = Path(__file__).resolve().parents[3]
 
 
 def main() -> None:
-    settings = load_settings()
-    url = database_url_or_default(settings["database_url"], settings["data_dir"], SERVICE)
-    upgrade(SERVICE_ROOT, url)
+    run_migrate(SERVICE, load_settings(), SERVICE_ROOT)
 
 
 if __name__ == "__main__":
