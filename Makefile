@@ -15,7 +15,7 @@ TEST_ENV = set -a && source .local/env && set +a && \
 	       KAFKA_BOOTSTRAP_SERVERS="$$LOCAL_KAFKA_BOOTSTRAP_SERVERS" \
 	       REDIS_URL="redis://127.0.0.1:6379/1"
 
-.PHONY: help venv infra down migrate run test test-fast lint typecheck contracts openapi bench clean
+.PHONY: help venv infra down migrate demo-data run test test-fast lint typecheck contracts openapi bench clean
 
 help:
 	@echo "make run        run the portal on http://127.0.0.1:8000 (Ctrl-C stops it)"
@@ -38,7 +38,12 @@ down:
 migrate: venv
 	@for svc in $(DB_SERVICES); do $(RUN_ENV) $(BIN)/python -m $$svc.entrypoints.migrate || exit 1; done
 
-run: venv infra migrate
+# The demo's register and statistics go through the same import path as any file.
+demo-data: migrate
+	@$(RUN_ENV) $(BIN)/ingest import --quiet data/dagtilbud_enheder_dk.csv
+	@$(RUN_ENV) $(BIN)/ingest import --quiet data/dagtilbud_kommune_statistik_2017_2023.csv
+
+run: venv infra migrate demo-data
 	@echo "Dagtilbudsportalen: http://127.0.0.1:8000  (APIs: ingest 8001, auth 8002, profiles 8003, search 8004; Ctrl-C stops)"
 	@$(RUN_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 

@@ -69,6 +69,8 @@ class BaseSettingsSchema(Schema):
     metrics_port = fields.Integer(
         data_key="METRICS_PORT", load_default=None, validate=validate.Range(min=1, max=65535)
     )
+    # Loopback unless the platform scrapes from outside (a pod: 0.0.0.0).
+    metrics_addr = fields.IP(data_key="METRICS_ADDR", load_default="127.0.0.1")
 
 
 def load_settings(schema: Schema, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

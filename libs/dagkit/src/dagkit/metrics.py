@@ -24,7 +24,7 @@ OUTBOX_BACKLOG = Gauge("outbox_backlog_rows", "Outbox rows not yet published", [
 OUTBOX_PUBLISHED = Counter("outbox_published_total", "Outbox rows published", ["service"])
 
 
-def serve_metrics(port: int | None) -> None:
+def serve_metrics(port: int | None, addr: object = "127.0.0.1") -> None:
     """Expose /metrics for a process that has no HTTP server of its own."""
     if port:
-        start_http_server(port, addr="127.0.0.1")
+        start_http_server(port, addr=str(addr))

@@ -3,6 +3,7 @@ state change it describes, so neither exists without the other."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, insert, text
@@ -19,15 +20,29 @@ def add_to_outbox(db: Session | Connection, outbox: Table, topic: str, event: En
     On PostgreSQL a NOTIFY wakes the relay when the transaction commits (and
     not before), so the relay need not poll hard.
     """
+    add_many_to_outbox(db, outbox, [(topic, event)])
+
+
+def add_many_to_outbox(
+    db: Session | Connection, outbox: Table, events: Sequence[tuple[str, Envelope]]
+) -> None:
+    """Stage many events at once (one round trip), in the order given."""
+    if not events:
+        return
+    now = datetime.now(UTC)
     db.execute(
-        insert(outbox).values(
-            topic=topic,
-            message_key=event.subject,
-            event_id=event.id,
-            event_type=event.type,
-            payload=event.to_json().decode(),
-            created_at=datetime.now(UTC),
-        )
+        insert(outbox),
+        [
+            {
+                "topic": topic,
+                "message_key": event.subject,
+                "event_id": event.id,
+                "event_type": event.type,
+                "payload": event.to_json().decode(),
+                "created_at": now,
+            }
+            for topic, event in events
+        ],
     )
     bind = db.get_bind() if isinstance(db, Session) else db
     if bind.dialect.name == "postgresql":

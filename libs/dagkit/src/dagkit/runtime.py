@@ -30,7 +30,7 @@ def run_relay(
     service: str, settings: Mapping[str, Any], outbox: Table, topics: Sequence[str]
 ) -> None:
     configure_logging(f"{service}-relay", settings["log_level"])
-    serve_metrics(settings.get("metrics_port"))
+    serve_metrics(settings.get("metrics_port"), settings.get("metrics_addr", "127.0.0.1"))
     engine = engine_from_settings(service, settings)
     bootstrap = settings["kafka_bootstrap_servers"]
     ensure_topics(bootstrap, topics)
@@ -53,7 +53,7 @@ def run_consumer(
     retry: RetryPolicy | None = None,
 ) -> None:
     configure_logging(f"{service}-consumer", settings["log_level"])
-    serve_metrics(settings.get("metrics_port"))
+    serve_metrics(settings.get("metrics_port"), settings.get("metrics_addr", "127.0.0.1"))
     engine = engine_from_settings(service, settings)
     bootstrap = settings["kafka_bootstrap_servers"]
     ensure_topics(bootstrap, [*topics, *(dead_letter_topic(t) for t in topics)])

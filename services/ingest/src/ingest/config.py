@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from marshmallow import fields, validate
 
 from dagkit.config import BaseSettingsSchema, load_settings_or_exit
 
 SERVICE = "ingest"
 PORT = 8001
+# The repository's data/ (reference data the checks need), beside services/.
+DEFAULT_REFERENCE_DIR = str(Path(__file__).resolve().parents[4] / "data")
 
 
 class IngestSettingsSchema(BaseSettingsSchema):
-    """Only the platform's settings so far."""
+    max_upload_bytes = fields.Integer(
+        data_key="INGEST_MAX_UPLOAD_BYTES",
+        load_default=50 * 1024 * 1024,
+        validate=validate.Range(min=1024),
+    )
+    upload_token = fields.String(
+        data_key="INGEST_UPLOAD_TOKEN",
+        load_default=None,
+        validate=validate.Length(min=32, error="must be at least 32 characters"),
+        metadata={"description": "Bearer token for DST uploads until the auth service issues them"},
+    )
+    work_dir = fields.String(data_key="INGEST_WORK_DIR", load_default=None)
+    drop_dir = fields.String(data_key="INGEST_DROP_DIR", load_default=None)
+    reference_dir = fields.String(data_key="REFERENCE_DATA_DIR", load_default=DEFAULT_REFERENCE_DIR)
+    pause_before_commit_seconds = fields.Float(
+        data_key="INGEST_FAULT_PAUSE_BEFORE_COMMIT_SECONDS",
+        load_default=0.0,
+        validate=validate.Range(min=0, max=600),
+    )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return load_settings_or_exit(IngestSettingsSchema(), environ)
+    settings = load_settings_or_exit(IngestSettingsSchema(), environ)
+    data_dir = Path(settings["data_dir"])
+    settings["work_dir"] = settings["work_dir"] or str(data_dir / "ingest-work")
+    settings["drop_dir"] = settings["drop_dir"] or str(data_dir / "ingest-drop")
+    return settings

@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-blueprints: list[Blueprint] = []
+from ingest.api.imports import blp as imports_blueprint
+
+blueprints: list[Blueprint] = [imports_blueprint]

@@ -1,0 +1,590 @@
+"""Danmarks Statistik's Statistikbank tables, as the API or the website
+downloads them: one column per variable (codes such as ``OMRÅDE``, ``TID``),
+the figure in ``INDHOLD``, one row per combination.
+
+BOERN8/BOERN3 hold the normering directly. BOERN1, BOERN2 and FOLK1E hold
+counts that are summed per municipality and year while the rows stream by
+(the dictionaries grow with municipalities x years, not with rows) and turned
+into the indicator at the end.
+
+Cells may hold a code (``101``, ``TOT``), a label (``København``, ``I alt``)
+or both (``101 København``, valuePresentation=CodeAndValue); all three work.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ingest.domain.model import DatasetKind, Figure
+
+from . import checks, problems
+from .base import FormatReader
+from .checks import INVALID, Context, Invalid
+from .columns import Column, Columns, col
+from .text import label_key, leading_code, parse_decimal
+
+AREA = col("area", "OMRÅDE", "KOMMUNEDK", "BLSTKOM")
+TIME = col("time", "TID")
+VALUE = col("value", "INDHOLD")
+PASKAT = col("paskat", "PASKAT", "PASNINGSTILBUD")
+AREA_KEYS = set(AREA.aliases)
+
+# Geography that is not one municipality: counted, not an error.
+_COUNTRY_CODES = {0}
+_REGION_CODES = {81, 82, 83, 84, 85, 1081, 1082, 1083, 1084, 1085}
+_CHRISTIANSOE = 411
+_COUNTRY_NAMES = {"hele landet", "danmark", "i alt", "hele landet i alt"}
+
+# Cache size per column: distinct values are few in a real file (a hundred
+# areas, a few categories); a hostile file cannot make the cache unbounded.
+_CACHE_LIMIT = 10_000
+
+Period = tuple[int, str]  # (year, the period as the file writes it: "2024", "2024K3")
+
+
+def is_total(text: str) -> bool:
+    """A category that is the sum of the others: ``TOT``, ``IALT``, ``I alt``."""
+    code = text.split(maxsplit=1)[0].upper() if text else ""
+    return code in ("TOT", "IALT") or label_key(text) in ("i alt", "i alt i alt", "total", "alle")
+
+
+@dataclass(frozen=True)
+class Area:
+    municipality: int | None = None
+    skip: str | None = None  # reason the row is counted and left out
+    unknown_by_name: bool | None = None  # set when the area is no municipality we know
+
+
+class DstTable(FormatReader):
+    """Area, time and value columns and the checks of each."""
+
+    kind = DatasetKind.STATISTICS
+    source: ClassVar[str]
+    annual: ClassVar[bool] = True
+
+    def __init__(self, columns: Columns, ctx: Context) -> None:
+        super().__init__(columns, ctx)
+        self.i_area = columns.at("area") or 0
+        self.i_time = columns.at("time") or 0
+        self.i_value = columns.at("value") or 0
+        self.area_column = columns.name("area")
+        self.time_column = columns.name("time")
+        self.value_column = columns.name("value")
+        self._areas: dict[str, Area] = {}
+        self._periods: dict[str, tuple[int, str] | None] = {}
+        # Every column but INDHOLD is a dimension; a row repeated with the same
+        # dimensions would be counted twice. The key is the cells joined into
+        # one string: a third of the memory of a tuple of them.
+        dims = [i for i in range(len(columns.header)) if i != self.i_value]
+        self._dims: Callable[[list[str]], tuple[str, ...]] = lambda cells: tuple(
+            cells[i] for i in dims
+        )
+        if len(dims) > 1:
+            self._dims = operator.itemgetter(*dims)
+        self._first_row: dict[str, int] = {}
+
+    def area(self, row: int, text: str) -> Area:
+        """Where the row is about; counts skipped areas, logs unknown ones."""
+        found = self._areas.get(text)
+        if found is None:
+            found = _area(self.ctx, text.strip())
+            if len(self._areas) < _CACHE_LIMIT:
+                self._areas[text] = found
+        if found.municipality is not None:
+            return found
+        if found.skip is not None:
+            self.ctx.skip(found.skip)
+        elif not text.strip():
+            self.ctx.log.add(problems.missing_value(row, self.area_column))
+        else:
+            by_name = bool(found.unknown_by_name)
+            self.ctx.log.add(
+                problems.unknown_municipality(row, self.area_column, text.strip(), by_name=by_name)
+            )
+        return found
+
+    def period(self, row: int, text: str) -> tuple[int, str] | None:
+        """(year, the period as written) from ``2024`` or, in a quarterly
+        table, ``2024K1``."""
+        if text in self._periods:
+            found = self._periods[text]
+        else:
+            found = self._parse_period(text.strip())
+            if len(self._periods) < _CACHE_LIMIT:
+                self._periods[text] = found
+        if found is None:
+            stripped = text.strip()
+            if stripped:
+                self.ctx.log.add(
+                    problems.bad_year(
+                        row, self.time_column, stripped, checks.YEAR_MIN, self.ctx.year_max
+                    )
+                )
+            else:
+                self.ctx.log.add(problems.missing_value(row, self.time_column))
+        return found
+
+    def _parse_period(self, text: str) -> tuple[int, str] | None:
+        head, rest = text[:4], text[4:]
+        if len(head) != 4 or not head.isdigit():
+            return None
+        if rest and (self.annual or not checks.is_sub_period(rest)):
+            return None
+        year = int(head)
+        return (year, text) if checks.YEAR_MIN <= year <= self.ctx.year_max else None
+
+    def value(self, row: int, text: str) -> float | Invalid | None:
+        """INDHOLD: a non-negative number, or None for ``..`` (missing)."""
+        if text == checks.MISSING:
+            return None
+        if not text:
+            self.ctx.log.add(problems.missing_value(row, self.value_column))
+            return INVALID
+        number = parse_decimal(text)
+        if number is None:
+            self.ctx.log.add(problems.not_a_number(row, self.value_column, text))
+            return INVALID
+        if number < 0:
+            self.ctx.log.add(problems.out_of_range(row, self.value_column, text, 0, None))
+            return INVALID
+        return number
+
+    def duplicate(self, row: int, cells: list[str]) -> bool:
+        """Whether these dimensions were in an earlier row (then logged)."""
+        key = "\x1f".join(self._dims(cells))
+        first = self._first_row.setdefault(key, row)
+        if first == row:
+            return False
+        self.ctx.log.add(
+            problems.duplicate_figure(row, self.value_column, cells[self.i_value].strip(), first)
+        )
+        return True
+
+    def read(self, row: int, cells: list[str]) -> None:
+        area = self.area(row, cells[self.i_area])
+        if area.skip is not None:
+            return
+        # An unknown area does not stop the other checks: one upload should
+        # show every problem.
+        period = self.period(row, cells[self.i_time])
+        value = self.value(row, cells[self.i_value].strip())
+        if area.municipality is None or period is None or isinstance(value, Invalid):
+            return
+        self.accept(row, cells, area.municipality, period, value)
+
+    def accept(
+        self,
+        row: int,
+        cells: list[str],
+        municipality: int,
+        period: tuple[int, str],
+        value: float | None,
+    ) -> None:
+        """A row whose area, period and value passed their checks."""
+        raise NotImplementedError
+
+
+def _area(ctx: Context, text: str) -> Area:
+    code = leading_code(text)
+    if code is not None:
+        return _area_by_code(ctx, code, text)
+    key = label_key(text)
+    if key in _COUNTRY_NAMES:
+        return Area(skip="country_total")
+    if key.startswith("region "):
+        return Area(skip="region")
+    if key.startswith("landsdel "):
+        return Area(skip="landsdel")
+    if key == "christiansø":
+        return Area(skip="not_a_municipality")
+    found = ctx.reference.municipality_by_name(text)
+    if found is None:
+        return Area(unknown_by_name=True)
+    return Area(municipality=found)
+
+
+def _area_by_code(ctx: Context, code: str, text: str) -> Area:
+    if not code.isdigit():
+        return Area(unknown_by_name=False)
+    number = int(code)
+    if number in _COUNTRY_CODES:
+        return Area(skip="country_total")
+    if number in _REGION_CODES:
+        return Area(skip="region")
+    if len(code) <= 2:
+        # DST's landsdele are numbered 01-11; municipalities always have three digits.
+        return Area(skip="landsdel")
+    if number == _CHRISTIANSOE:
+        return Area(skip="not_a_municipality")
+    if ctx.reference.is_municipality(number):
+        return Area(municipality=number)
+    return Area(unknown_by_name=False)
+
+
+class Classifier:
+    """Maps a category cell (code, label or both) to a role, with a cache."""
+
+    def __init__(self, classify: Callable[[str, str], str | None]) -> None:
+        self._classify = classify
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, text: str) -> str | None:
+        try:
+            return self._cache[text]
+        except KeyError:
+            stripped = text.strip()
+            code = stripped.split(maxsplit=1)[0].upper() if stripped else ""
+            role = self._classify(code, label_key(stripped))
+            if len(self._cache) < _CACHE_LIMIT:
+                self._cache[text] = role
+            return role
+
+
+# --- BOERN8 / BOERN3: normering per municipality and kind of care -----------
+
+
+def _paskat_normering(code: str, label: str) -> str | None:
+    by_code = {"1": "normering_dagpleje", "2": "normering_0_2", "3": "normering_3_5"}
+    if code in by_code:
+        return by_code[code]
+    if "dagpleje" in label:
+        return "normering_dagpleje"
+    if "0-2" in label:
+        return "normering_0_2"
+    if "3-5" in label:
+        return "normering_3_5"
+    return None
+
+
+class Boern8(DstTable):
+    name = "dst_boern8"
+    table_id = "BOERN8"
+    source = "DST BOERN8"
+    spec: ClassVar[tuple[Column, ...]] = (AREA, PASKAT, TIME, VALUE)
+
+    def __init__(self, columns: Columns, ctx: Context) -> None:
+        super().__init__(columns, ctx)
+        self._figures: list[Figure] = []
+        self._figure_row: dict[tuple[int, str, int], int] = {}
+        self._paskat = Classifier(_paskat_normering)
+        self.i_paskat = columns.at("paskat") or 0
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        return {"tid", "indhold"} <= keys and bool(keys & set(PASKAT.aliases) and keys & AREA_KEYS)
+
+    def figures(self) -> list[Figure]:
+        return self._figures
+
+    def accept(
+        self,
+        row: int,
+        cells: list[str],
+        municipality: int,
+        period: tuple[int, str],
+        value: float | None,
+    ) -> None:
+        indicator = self._paskat(cells[self.i_paskat])
+        if indicator is None:
+            self.ctx.skip("other_category")
+            return
+        text = cells[self.i_value].strip()
+        if value is not None and not checks.indicator_in_range(
+            self.ctx, row, self.value_column, text, indicator, value
+        ):
+            return
+        # Keyed by the figure, not the cells: "1" and "Dagpleje" are one category.
+        first = self._figure_row.setdefault((municipality, indicator, period[0]), row)
+        if first != row:
+            self.ctx.log.add(problems.duplicate_figure(row, self.value_column, text, first))
+            return
+        self._figures.append(Figure(municipality, indicator, period[0], value, self.source))
+
+
+class Boern3(Boern8):
+    name = "dst_boern3"
+    table_id = "BOERN3"
+    source = "DST BOERN3"
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        # Same columns as BOERN8: chosen only by the kind hint.
+        return False
+
+
+# --- the summing tables ----------------------------------------------------
+
+
+@dataclass
+class Sum:
+    """One quantity summed over dimensions that may carry their own total.
+
+    Rows land in a bucket by which of the summed dimensions they are a total
+    member of; at the end the bucket matching "a total where the file has one"
+    is the answer. So a file with KØN=TOT, 1, 2 counts TOT, one with only 1
+    and 2 counts both, and nothing is counted twice.
+    """
+
+    buckets: dict[int, float | None] = field(default_factory=dict)
+    totals_seen: int = 0
+
+    def add(self, mask: int, value: float | None) -> None:
+        self.totals_seen |= mask
+        if mask in self.buckets:
+            current = self.buckets[mask]
+            self.buckets[mask] = None if current is None or value is None else current + value
+        else:
+            self.buckets[mask] = value
+
+    def result(self) -> float | None:
+        return self.buckets.get(self.totals_seen)
+
+
+Group = dict[str, Sum]  # role -> sum, for one municipality and period
+
+
+class SummingTable(DstTable):
+    """Rows summed per (municipality, period, role); roles come from one
+    column, every other dimension column is summed over."""
+
+    role_field: ClassVar[str]
+    whole_numbers: ClassVar[bool] = False
+
+    def __init__(self, columns: Columns, ctx: Context) -> None:
+        super().__init__(columns, ctx)
+        self.i_role = columns.at(self.role_field) or 0
+        fixed = {self.i_area, self.i_time, self.i_value, self.i_role, *self.fixed_columns()}
+        self._summed = [i for i in range(len(columns.header)) if i not in fixed]
+        self._total_cache: dict[str, bool] = {}
+        self._groups: dict[tuple[int, str], Group] = {}
+        self.role = Classifier(self.classify)
+
+    def fixed_columns(self) -> set[int]:
+        return set()
+
+    def classify(self, code: str, label: str) -> str | None:
+        raise NotImplementedError
+
+    def accept(
+        self,
+        row: int,
+        cells: list[str],
+        municipality: int,
+        period: tuple[int, str],
+        value: float | None,
+    ) -> None:
+        role = self.role(cells[self.i_role])
+        if role is None:
+            self.ctx.skip("other_category")
+            return
+        if self.whole_numbers and value is not None and not value.is_integer():
+            text = cells[self.i_value].strip()
+            self.ctx.log.add(problems.not_a_whole_number(row, self.value_column, text))
+            return
+        if self.duplicate(row, cells):
+            return
+        group = self._groups.get((municipality, period[1]))
+        if group is None:
+            group = self._groups[(municipality, period[1])] = {}
+        total = group.get(role)
+        if total is None:
+            total = group[role] = Sum()
+        total.add(self._mask(cells) if self._summed else 0, value)
+
+    def _mask(self, cells: list[str]) -> int:
+        mask = 0
+        for bit, index in enumerate(self._summed):
+            text = cells[index]
+            total = self._total_cache.get(text)
+            if total is None:
+                total = is_total(text)
+                if len(self._total_cache) < _CACHE_LIMIT:
+                    self._total_cache[text] = total
+            if total:
+                mask |= 1 << bit
+        return mask
+
+    def groups(self) -> dict[tuple[int, str], Group]:
+        return self._groups
+
+    def figure(self, municipality: int, year: int, indicator: str, value: float | None) -> Figure:
+        return Figure(municipality, indicator, year, value, self.source)
+
+
+def _roles_result(group: Group, role: str) -> float | None:
+    found = group.get(role)
+    return found.result() if found is not None else None
+
+
+def _share(part: float | None, whole: float | None) -> float | None:
+    """A percentage with one decimal, as published; None when a piece is
+    missing or there is nothing to divide by."""
+    if part is None or whole is None or whole <= 0:
+        return None
+    return round(100 * part / whole, 1)
+
+
+# --- BOERN2: children enrolled (full-time equivalents) ---------------------
+
+
+class Boern2(SummingTable):
+    name = "dst_boern2"
+    table_id = "BOERN2"
+    source = "DST BOERN2"
+    spec: ClassVar[tuple[Column, ...]] = (AREA, PASKAT, TIME, VALUE)
+    role_field = "paskat"
+    whole_numbers = True
+    _PARTS = ("1", "2", "3")
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        # BLSTKOM is BOERN2's own name for the area; with OMRÅDE the reader
+        # looks at the categories (see reader.py).
+        return {"tid", "indhold", "blstkom"} <= keys and bool(keys & set(PASKAT.aliases))
+
+    def classify(self, code: str, label: str) -> str | None:
+        if code in ("TOT", "IALT") or is_total(label):
+            return "total"
+        if code in self._PARTS:
+            return code
+        normering_role = _paskat_normering("", label)
+        return {"normering_dagpleje": "1", "normering_0_2": "2", "normering_3_5": "3"}.get(
+            normering_role or ""
+        )
+
+    def figures(self) -> list[Figure]:
+        out = []
+        for (municipality, period), group in sorted(self.groups().items()):
+            value = _roles_result(group, "total")
+            if "total" not in group:
+                parts = [_roles_result(group, p) for p in self._PARTS]
+                value = None if None in parts else sum(p for p in parts if p is not None)
+            out.append(self.figure(municipality, int(period[:4]), "antal_boern", value))
+        return out
+
+
+# --- BOERN1: pedagogical staff by education ---------------------------------
+
+PAEDAGOG_CODES = ("460",)
+_PAEDAGOG_LABELS = ("pædagoguddannelse", "pædagoguddannelsen", "pædagog", "pædagoger")
+
+
+class Boern1(SummingTable):
+    name = "dst_boern1"
+    table_id = "BOERN1"
+    source = "DST BOERN1"
+    spec: ClassVar[tuple[Column, ...]] = (AREA, col("education", "UDDANNELSE"), TIME, VALUE)
+    role_field = "education"
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        return {"tid", "indhold", "uddannelse"} <= keys and bool(keys & AREA_KEYS)
+
+    def classify(self, code: str, label: str) -> str | None:
+        if code in ("TOT", "IALT") or is_total(label) or label == "uddannelse i alt":
+            return "total"
+        # "Pædagogisk assistentuddannelse" also starts with "pædagog": match
+        # the pedagogue education itself, not the prefix.
+        if code in PAEDAGOG_CODES or label in _PAEDAGOG_LABELS:
+            return "paedagog"
+        return "other"
+
+    def figures(self) -> list[Figure]:
+        out = []
+        for (municipality, period), group in sorted(self.groups().items()):
+            paedagog = _roles_result(group, "paedagog")
+            if "total" in group:
+                total = _roles_result(group, "total")
+            else:
+                # Without the other educations there is no whole to share of.
+                other = _roles_result(group, "other")
+                total = None if paedagog is None or other is None else paedagog + other
+            share = _share(paedagog, total)
+            out.append(
+                self.figure(municipality, int(period[:4]), "andel_paedagogisk_uddannet_pct", share)
+            )
+        return out
+
+
+# --- FOLK1E: population by origin -------------------------------------------
+
+DANISH = "1"
+NON_DANISH = ("24", "25", "34", "35")
+AGES_0_5 = frozenset(str(age) for age in range(6))
+
+
+class Folk1e(SummingTable):
+    name = "dst_folk1e"
+    table_id = "FOLK1E"
+    source = "DST FOLK1E"
+    annual = False
+    spec: ClassVar[tuple[Column, ...]] = (
+        AREA,
+        col("sex", "KØN", required=False),
+        col("age", "ALDER"),
+        col("origin", "HERKOMST"),
+        TIME,
+        VALUE,
+    )
+    role_field = "origin"
+    whole_numbers = True
+
+    def __init__(self, columns: Columns, ctx: Context) -> None:
+        super().__init__(columns, ctx)
+        self.i_age = columns.at("age") or 0
+        self._ages: dict[str, bool] = {}
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        return {"tid", "indhold", "herkomst", "alder"} <= keys
+
+    def fixed_columns(self) -> set[int]:
+        # Age is a filter (0-5 summed, the rest left out), never a total.
+        return {self.columns.at("age") or 0}
+
+    def read(self, row: int, cells: list[str]) -> None:
+        # Most rows of a full FOLK1E download are other ages: leave them
+        # before any other work.
+        age = cells[self.i_age]
+        young = self._ages.get(age)
+        if young is None:
+            young = leading_code(age.strip()) in AGES_0_5
+            if len(self._ages) < _CACHE_LIMIT:
+                self._ages[age] = young
+        if not young:
+            self.ctx.skip("age_over_5")
+            return
+        super().read(row, cells)
+
+    def classify(self, code: str, label: str) -> str | None:
+        if code == DANISH or "dansk oprindelse" in label:
+            return DANISH
+        if code in NON_DANISH:
+            return code
+        western = "ikke-vestlig" not in label and "vestlig" in label
+        if label.startswith("indvandrere"):
+            return "24" if western else "25"
+        if label.startswith("efterkommere"):
+            return "34" if western else "35"
+        return None  # TOT and anything else: the denominator is built from the parts
+
+    def figures(self) -> list[Figure]:
+        latest: dict[tuple[int, int], str] = {}
+        for municipality, period in self.groups():
+            key = (municipality, int(period[:4]))
+            latest[key] = max(latest.get(key, period), period)
+        out = []
+        for (municipality, year), period in sorted(latest.items()):
+            group = self.groups()[(municipality, period)]
+            # All five origins are needed; the file's own TOT is not used, so
+            # the share is of exactly these groups.
+            parts = [_roles_result(group, role) for role in (DANISH, *NON_DANISH)]
+            share = None
+            if None not in parts:
+                danish, *others = (p or 0.0 for p in parts)
+                share = _share(sum(others), danish + sum(others))
+            out.append(self.figure(municipality, year, "andel_ikke_dansk_baggrund_pct", share))
+        return out

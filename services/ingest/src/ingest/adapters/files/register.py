@@ -1,0 +1,408 @@
+"""The two register formats: STIL's Dagtilbudsregisteret export and the
+portal's own register file. Both become :class:`Institution` values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dagtilbud_contracts import vocabulary as vocab
+from ingest.domain.model import DatasetKind, Institution
+
+from . import checks, problems
+from .base import FormatReader
+from .checks import Context, Coordinate
+from .columns import Column, Columns, col
+from .text import header_key, parse_decimal
+
+_PHONE = re.compile(vocab.PHONE_PATTERN)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_WEBSITE = re.compile(r"https?://\S+\.\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The parts of an institution after each was checked on its own; None
+    where a check failed (its problem is in the log)."""
+
+    number: str | None
+    name: str | None
+    kind: str | None
+    ownership: str | None
+    municipality: int | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    coordinates: tuple[float | None, float | None] | None
+    active: bool
+    capacity: int | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+
+
+class RegisterReader(FormatReader):
+    """Checks shared by both register formats and the duplicate check."""
+
+    kind = DatasetKind.REGISTER
+    number_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, columns: Columns, ctx: Context) -> None:
+        super().__init__(columns, ctx)
+        self._institutions: list[Institution] = []
+        self._first_row: dict[str, int] = {}
+
+    def institutions(self) -> list[Institution]:
+        return self._institutions
+
+    def add(self, row: int, number_column: str, fields: Fields) -> None:
+        if fields.number is not None:
+            first = self._first_row.setdefault(fields.number, row)
+            if first != row:
+                self.ctx.log.add(
+                    problems.duplicate_institution_number(row, number_column, fields.number, first)
+                )
+                return
+        if not fields.active:
+            self.ctx.skip("inactive")
+        institution = _institution(fields)
+        if institution is not None:
+            self._institutions.append(institution)
+
+    def contact(self, row: int, field: str, text: str, pattern: re.Pattern[str]) -> str | None:
+        """Contact details are nice to have: a malformed one is left out with
+        a warning rather than holding back the whole register."""
+        if not text:
+            return None
+        if pattern.fullmatch(text):
+            return text
+        self.ctx.log.add(problems.bad_contact(row, self.columns.name(field), text))
+        return None
+
+    def capacity(self, row: int, cells: list[str]) -> int | None:
+        text = self.cell(cells, "capacity")
+        if not text:
+            return None
+        return checks.whole_number(self.ctx, row, self.columns.name("capacity"), text)
+
+    def place(
+        self, row: int, cells: list[str], active: bool, street: str, city_field: str
+    ) -> tuple[str | None, str | None, str | None, tuple[float | None, float | None] | None]:
+        """Street, postcode, city and coordinates. A closed unit is looked up
+        by its number only, so its stale address is taken as it is."""
+        postcode_text = self.cell(cells, "postcode")
+        city = self.cell(cells, city_field) or self.cell(cells, "city_extra")
+        lat = Coordinate(self.columns.name("lat"), self.cell(cells, "lat"))
+        lon = Coordinate(self.columns.name("lon"), self.cell(cells, "lon"))
+        if not active:
+            return street, postcode_text.zfill(4), city, _quiet_coordinates(lat.text, lon.text)
+        ctx, name = self.ctx, self.columns.name
+        return (
+            checks.required(ctx, row, name("street"), street),
+            checks.postcode(ctx, row, name("postcode"), postcode_text),
+            checks.required(ctx, row, name(city_field), city),
+            checks.coordinates(ctx, row, lat, lon),
+        )
+
+
+def _quiet_coordinates(lat: str, lon: str) -> tuple[float | None, float | None]:
+    lat_value, lon_value = parse_decimal(lat), parse_decimal(lon)
+    if lat_value is None or lon_value is None:
+        return None, None
+    return lat_value, lon_value
+
+
+def _institution(f: Fields) -> Institution | None:
+    if (
+        f.number is None
+        or f.name is None
+        or f.kind is None
+        or f.ownership is None
+        or f.municipality is None
+        or f.street is None
+        or f.postcode is None
+        or f.city is None
+        or f.coordinates is None
+    ):
+        return None
+    return Institution(
+        number=f.number,
+        name=f.name,
+        kind=f.kind,
+        ownership=f.ownership,
+        municipality_code=f.municipality,
+        street=f.street,
+        postcode=f.postcode,
+        city=f.city,
+        lat=f.coordinates[0],
+        lon=f.coordinates[1],
+        active=f.active,
+        capacity=f.capacity,
+        phone=f.phone,
+        email=f.email,
+        website=f.website,
+    )
+
+
+# --- STIL Dagtilbudsregisteret, "Samlet udtræk" ----------------------------
+
+STIL_KINDS = {
+    "6010": "vuggestue",
+    "6011": "boernehave",
+    "6012": "aldersintegreret",
+    "6013": "dagpleje",
+    "6014": "boernehave",  # børnehave from 2 years
+}
+# Units the portal does not cover; counted so the report can say so.
+STIL_OUT_OF_SCOPE = {"6020": "sfo", "6021": "klub"}
+STIL_OWNERSHIPS = {"1": "kommunal", "2": "selvejende", "3": "privat", "4": "udliciteret"}
+
+
+class StilRegister(RegisterReader):
+    name = "stil_register"
+    spec = (
+        col("unit_type", "dagtilbudsType", required=False),
+        col("status", "aktivitetsstatus", required=False),
+        col("institution_number", "daginstitutionsNummer", required=False),
+        col("unit_number", "anvisningsenhedsNummer", required=False),
+        col("name", "dagtilbudsNavn"),
+        col("type_code", "instType3"),
+        col("type_text", "instType3_Tekst", required=False),
+        col("ownership", "ejerformKode"),
+        col("municipality", "kommuneKode_Tekst", required=False),
+        col("adm_municipality", "admKommuneKode_Tekst", required=False),
+        col("street", "vejNavn"),
+        col("house_number", "husNummer", required=False),
+        col("postcode", "postNummer"),
+        col("city", "byNavn"),
+        col("city_extra", "supplerendeBynavn", required=False),
+        col("lat", "geoBredde"),
+        col("lon", "geoLaengde"),
+        col("email", "email", required=False),
+        col("phone", "telefonNummer", required=False),
+        col("capacity", "kapacitet", "pladser", required=False),
+    )
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        return "insttype3" in keys and bool(
+            keys & {"daginstitutionsnummer", "anvisningsenhedsnummer"}
+        )
+
+    def header_ok(self) -> bool:
+        ok = super().header_ok()
+        for either in (("unit_number", "institution_number"), ("municipality", "adm_municipality")):
+            if not any(self.columns.has(f) for f in either):
+                self.ctx.log.add(problems.missing_column(_spelling(self.spec, either[0])))
+                ok = False
+        return ok
+
+    def read(self, row: int, cells: list[str]) -> None:
+        unit_type = self.cell(cells, "unit_type")
+        # The export lists physical daginstitutioner beside the
+        # anvisningsenheder parents apply to; only the latter are units here.
+        if unit_type and header_key(unit_type) != "anvisningsenhed":
+            self.ctx.skip("not_anvisningsenhed")
+            return
+        type_code = self.cell(cells, "type_code")
+        if type_code in STIL_OUT_OF_SCOPE:
+            self.ctx.skip(STIL_OUT_OF_SCOPE[type_code])
+            return
+        number_field = "unit_number" if self.cell(cells, "unit_number") else "institution_number"
+        number_column = self.columns.name(number_field)
+        self.add(row, number_column, self._fields(row, cells, number_field, type_code))
+
+    def _fields(self, row: int, cells: list[str], number_field: str, type_code: str) -> Fields:
+        ctx, name = self.ctx, self.columns.name
+        active = self._active(row, cells)
+        street = " ".join(
+            filter(None, (self.cell(cells, "street"), self.cell(cells, "house_number")))
+        )
+        street_, postcode, city, coordinates = self.place(row, cells, active, street, "city")
+        return Fields(
+            number=checks.institution_number(
+                ctx, row, name(number_field), self.cell(cells, number_field)
+            ),
+            name=checks.required(ctx, row, name("name"), self.cell(cells, "name")),
+            kind=self._coded(row, "type_code", type_code, STIL_KINDS, problems.unknown_kind),
+            ownership=self._coded(
+                row,
+                "ownership",
+                self.cell(cells, "ownership"),
+                STIL_OWNERSHIPS,
+                problems.unknown_ownership,
+            ),
+            municipality=self._municipality(row, cells),
+            street=street_,
+            postcode=postcode,
+            city=city,
+            coordinates=coordinates,
+            active=active,
+            capacity=self.capacity(row, cells),
+            phone=self.contact(row, "phone", self.cell(cells, "phone"), _PHONE),
+            email=self.contact(row, "email", self.cell(cells, "email"), _EMAIL),
+        )
+
+    def _active(self, row: int, cells: list[str]) -> bool:
+        if not self.columns.has("status"):
+            return True
+        status = self.cell(cells, "status")
+        if not status:
+            self.ctx.log.add(problems.missing_value(row, self.columns.name("status")))
+            return True
+        return header_key(status) == "aktiv"
+
+    def _coded(
+        self,
+        row: int,
+        field: str,
+        code: str,
+        table: dict[str, str],
+        unknown: problems.CodeProblem,
+    ) -> str | None:
+        column = self.columns.name(field)
+        if not code:
+            self.ctx.log.add(problems.missing_value(row, column))
+            return None
+        if code not in table:
+            self.ctx.log.add(unknown(row, column, code))
+            return None
+        return table[code]
+
+    def _municipality(self, row: int, cells: list[str]) -> int | None:
+        # The unit's own municipality; the administrating one only stands in
+        # when the first is empty.
+        field = "municipality" if self.cell(cells, "municipality") else "adm_municipality"
+        if not self.columns.has(field):
+            field = "municipality" if self.columns.has("municipality") else "adm_municipality"
+        return checks.municipality(self.ctx, row, self.columns.name(field), self.cell(cells, field))
+
+
+def _spelling(spec: tuple[Column, ...], field: str) -> str:
+    return next(c.display for c in spec if c.field == field)
+
+
+# --- the portal's own register file ------------------------------------------
+
+# Accepted spellings, compared by text.header_key (case, spaces and æøå folded).
+PORTAL_KINDS = {
+    header_key(word): kind
+    for kind, words in {
+        "vuggestue": ("vuggestue", "vuggestuer"),
+        "boernehave": ("boernehave", "børnehave", "børnehaver"),
+        "aldersintegreret": (
+            "aldersintegreret",
+            "aldersintegreret institution",
+            "aldersintegreret daginstitution",
+            "integreret institution",
+        ),
+        "dagpleje": ("dagpleje", "kommunal dagpleje"),
+    }.items()
+    for word in words
+}
+PORTAL_OWNERSHIPS = {
+    header_key(word): ownership
+    for ownership, words in {
+        "kommunal": ("kommunal", "kommunale", "kommunal institution"),
+        "selvejende": ("selvejende", "selvejende institution"),
+        "privat": ("privat", "privatinstitution", "privat institution"),
+        "udliciteret": ("udliciteret", "udliciteret institution"),
+    }.items()
+    for word in words
+}
+_YES = {"ja", "j", "yes", "true", "1", "aktiv"}
+_NO = {"nej", "n", "no", "false", "0", "lukket", "ophoert", "inaktiv"}
+
+
+class PortalRegister(RegisterReader):
+    name = "portal_register"
+    spec = (
+        col("number", "id"),
+        col("name", "navn"),
+        col("type", "type"),
+        col("ownership", "ejerform"),
+        col("municipality", "kommunekode"),
+        col("municipality_name", "kommune", required=False),
+        col("street", "adresse"),
+        col("postcode", "postnr"),
+        col("city", "postdistrikt"),
+        col("lat", "lat"),
+        col("lon", "lon"),
+        col("active", "aktiv", required=False),
+        col("capacity", "kapacitet", required=False),
+        col("phone", "telefon", required=False),
+        col("email", "email", required=False),
+        col("website", "hjemmeside", required=False),
+    )
+
+    @classmethod
+    def recognises(cls, keys: set[str]) -> bool:
+        return {"id", "navn", "type", "kommunekode"} <= keys
+
+    def read(self, row: int, cells: list[str]) -> None:
+        ctx, name = self.ctx, self.columns.name
+        active = self._active(row, cells)
+        street, postcode, city, coordinates = self.place(
+            row, cells, active, self.cell(cells, "street"), "city"
+        )
+        fields = Fields(
+            number=checks.institution_number(ctx, row, name("number"), self.cell(cells, "number")),
+            name=checks.required(ctx, row, name("name"), self.cell(cells, "name")),
+            kind=self._word(row, cells, "type", PORTAL_KINDS, problems.unknown_kind),
+            ownership=self._word(
+                row, cells, "ownership", PORTAL_OWNERSHIPS, problems.unknown_ownership
+            ),
+            municipality=self._municipality(row, cells),
+            street=street,
+            postcode=postcode,
+            city=city,
+            coordinates=coordinates,
+            active=active,
+            capacity=self.capacity(row, cells),
+            phone=self.contact(row, "phone", self.cell(cells, "phone"), _PHONE),
+            email=self.contact(row, "email", self.cell(cells, "email"), _EMAIL),
+            website=self.contact(row, "website", self.cell(cells, "website"), _WEBSITE),
+        )
+        self.add(row, name("number"), fields)
+
+    def _active(self, row: int, cells: list[str]) -> bool:
+        text = self.cell(cells, "active")
+        key = header_key(text)
+        if not text or key in _YES:
+            return True
+        if key in _NO:
+            return False
+        self.ctx.log.add(problems.bad_flag(row, self.columns.name("active"), text))
+        return True
+
+    def _word(
+        self,
+        row: int,
+        cells: list[str],
+        field: str,
+        table: dict[str, str],
+        unknown: problems.CodeProblem,
+    ) -> str | None:
+        text, column = self.cell(cells, field), self.columns.name(field)
+        if not text:
+            self.ctx.log.add(problems.missing_value(row, column))
+            return None
+        found = table.get(header_key(text))
+        if found is None:
+            self.ctx.log.add(unknown(row, column, text))
+        return found
+
+    def _municipality(self, row: int, cells: list[str]) -> int | None:
+        code = checks.municipality(
+            self.ctx, row, self.columns.name("municipality"), self.cell(cells, "municipality")
+        )
+        if code is not None:
+            checks.municipality_name_agrees(
+                self.ctx,
+                row,
+                self.columns.name("municipality_name"),
+                self.cell(cells, "municipality_name"),
+                code,
+            )
+        return code

@@ -1,0 +1,138 @@
+"""A file as a header and a stream of rows of text cells, whatever it came as.
+
+CSV is read with :mod:`csv` over a text wrapper on the open file, so only a
+buffer's worth of it is in memory at any time; XLSX is read in openpyxl's
+read-only (streaming) mode, see :mod:`.xlsx`. Either way the format readers see
+``(row number, [cell text, ...])`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, Protocol
+
+from ingest.domain.model import FileRejected
+
+from . import problems, sniff
+from .problems import ProblemLog
+
+Row = tuple[int, list[str]]
+
+
+class _CsvReader(Protocol):
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+def _nothing() -> None:
+    pass
+
+
+@dataclass
+class RowCounter:
+    """Data rows seen so far, good or bad (blank rows are not rows)."""
+
+    rows: int = 0
+
+
+@dataclass
+class Table:
+    header: list[str]  # as the file spells it, surrounding spaces removed
+    header_row: int
+    rows: Iterator[Row]  # only rows with one cell per column
+    estimate_total: Callable[[int], int]  # rows done -> estimated data rows in all
+    counter: RowCounter
+    layout: dict[str, str] = field(default_factory=dict)  # encoding, delimiter: for reports
+    header_line: str = ""  # the header as one line, for messages
+    close: Callable[[], None] = _nothing  # releases what the rows read from
+
+
+def open_csv(fh: BinaryIO, size: int, log: ProblemLog) -> Table:
+    layout = sniff.text_layout(fh)
+    header_line = sniff.first_line(layout.sample)
+    delimiter = sniff.delimiter(header_line)
+    # newline="" lets csv see CR, LF and CRLF itself, also inside quoted fields.
+    text = io.TextIOWrapper(fh, encoding=layout.encoding, newline="")
+    # strict: a stray quote is reported where it is, instead of silently
+    # gluing rows together.
+    reader = csv.reader(text, delimiter=delimiter or ";", strict=True)
+    header_row, header = _csv_header(reader, layout.encoding)
+    counter = RowCounter()
+
+    def estimate(done: int) -> int:
+        # fh.tell() is how far the text wrapper has read: bytes per row so far
+        # times the file size, refined on every call.
+        consumed = max(1, fh.tell())
+        return max(done, round(done * size / consumed)) if consumed < size else done
+
+    rows = _csv_rows(reader, len(header), reader.line_num, log, layout, delimiter or ";", counter)
+    return Table(
+        header=[cell.strip() for cell in header],
+        header_row=header_row,
+        rows=rows,
+        estimate_total=estimate,
+        counter=counter,
+        layout={"encoding": layout.encoding, "delimiter": delimiter or ""},
+        header_line=header_line.strip(),
+    )
+
+
+def _csv_header(reader: _CsvReader, encoding: str) -> tuple[int, list[str]]:
+    """The first non-blank record; a file that breaks before it is no table."""
+    line_num = 0
+    try:
+        for cells in reader:
+            start, line_num = line_num + 1, reader.line_num
+            if any(cell.strip() for cell in cells):
+                return start, cells
+    except csv.Error as exc:
+        raise FileRejected(problems.csv_error(line_num + 1, str(exc))) from exc
+    except UnicodeDecodeError as exc:
+        raise FileRejected(problems.bad_encoding_row(line_num + 1, encoding)) from exc
+    raise FileRejected(problems.empty_file())
+
+
+def _csv_rows(
+    reader: _CsvReader,
+    width: int,
+    header_end: int,
+    log: ProblemLog,
+    layout: sniff.TextLayout,
+    delimiter: str,
+    counter: RowCounter,
+) -> Iterator[Row]:
+    line_num = header_end
+    try:
+        for cells in reader:
+            start, line_num = line_num + 1, reader.line_num
+            # Fast path first: nearly every row is complete and starts with a value.
+            if len(cells) == width and cells[0]:
+                counter.rows += 1
+                yield start, cells
+            elif not any(cell.strip() for cell in cells):
+                continue  # blank line, or only delimiters (Excel pads with ";;;")
+            else:
+                counter.rows += 1
+                if len(cells) == width:
+                    yield start, cells
+                else:
+                    text = _joined(cells, delimiter)
+                    log.add(problems.wrong_field_count(start, len(cells), width, text))
+    except csv.Error as exc:
+        # Quoting broke (typically a quote that is never closed, as in a file
+        # cut off mid-row): everything after is guesswork, so stop here.
+        log.add(problems.csv_error(line_num + 1, str(exc)))
+    except UnicodeDecodeError:
+        log.add(problems.bad_encoding_row(line_num + 1, layout.encoding))
+
+
+def _joined(cells: list[str], delimiter: str, limit: int = 200) -> str:
+    """The row as it stood in the file, near enough, for the problem's value."""
+    text = delimiter.join(cells)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,270 @@
+"""SQL for the ingest service's tables; the service layer speaks only to this."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ingest.adapters.orm import (
+    dataset_locks,
+    dataset_versions,
+    imports,
+    institutions,
+    statistics_aggregates,
+    statistics_figures,
+    stored_file_chunks,
+    stored_files,
+)
+from ingest.domain.changes import CurrentInstitution
+
+
+def add_import(session: Session, **values: Any) -> None:
+    session.execute(insert(imports).values(**values))
+
+
+def get_import(session: Session, import_id: str) -> dict[str, Any] | None:
+    row = session.execute(select(imports).where(imports.c.id == import_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_imports(session: Session, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    rows = session.execute(
+        select(imports).order_by(imports.c.created_at.desc()).limit(limit).offset(offset)
+    ).mappings()
+    total = session.execute(select(func.count()).select_from(imports)).scalar_one()
+    return [dict(r) for r in rows], int(total)
+
+
+def update_import(session: Session, import_id: str, **values: Any) -> None:
+    session.execute(update(imports).where(imports.c.id == import_id).values(**values))
+
+
+def claim_import(session: Session, import_id: str, now: datetime) -> bool:
+    """Queued -> running; False when someone else took it or it is not queued."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(imports)
+        .where(imports.c.id == import_id, imports.c.status == "queued")
+        .values(
+            status="running",
+            started_at=now,
+            heartbeat_at=now,
+            attempts=imports.c.attempts + 1,
+            rows_done=0,
+        )
+    )
+    return bool(result.rowcount)
+
+
+def next_queued_import(session: Session) -> str | None:
+    row = session.execute(
+        select(imports.c.id)
+        .where(imports.c.status == "queued")
+        .order_by(imports.c.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return row.id if row else None
+
+
+def requeue_stale(session: Session, heartbeat_before: datetime) -> int:
+    """A running import whose process died goes back to the queue."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(imports)
+        .where(imports.c.status == "running", imports.c.heartbeat_at < heartbeat_before)
+        .values(status="queued")
+    )
+    return int(result.rowcount)
+
+
+def latest_version_with_hash(session: Session, sha256: str) -> dict[str, Any] | None:
+    """The dataset version with this content, if it is still the newest of its kind."""
+    match = (
+        session.execute(
+            select(dataset_versions)
+            .where(dataset_versions.c.content_sha256 == sha256)
+            .order_by(dataset_versions.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if match is None:
+        return None
+    newest = session.execute(
+        select(func.max(dataset_versions.c.id)).where(dataset_versions.c.kind == match["kind"])
+    ).scalar_one()
+    return dict(match) if newest == match["id"] else None
+
+
+def lock_kind(session: Session, kind: str) -> None:
+    """Imports of one kind are applied one at a time (row lock until commit)."""
+    locked = session.execute(
+        select(dataset_locks.c.kind).where(dataset_locks.c.kind == kind).with_for_update()
+    ).first()
+    if locked is None:
+        session.execute(insert(dataset_locks).values(kind=kind))
+        session.execute(
+            select(dataset_locks.c.kind).where(dataset_locks.c.kind == kind).with_for_update()
+        )
+
+
+def add_dataset_version(session: Session, **values: Any) -> int:
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        insert(dataset_versions).values(**values)
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def current_institutions(session: Session) -> dict[str, CurrentInstitution]:
+    rows = session.execute(
+        select(
+            institutions.c.number,
+            institutions.c.status,
+            institutions.c.payload,
+            institutions.c.aggregate_version,
+        )
+    )
+    return {
+        number: CurrentInstitution(status, payload, version)
+        for number, status, payload, version in rows
+    }
+
+
+def save_institutions(
+    session: Session, new: list[dict[str, Any]], changed: list[dict[str, Any]]
+) -> None:
+    if new:
+        session.execute(insert(institutions), new)
+    if changed:
+        session.execute(
+            update(institutions).where(institutions.c.number == bindparam("b_number")),
+            [{**row, "b_number": row["number"]} for row in changed],
+        )
+
+
+def current_figures(session: Session) -> dict[tuple[int, str, int], tuple[float | None, str]]:
+    rows = session.execute(
+        select(
+            statistics_figures.c.municipality_code,
+            statistics_figures.c.indicator,
+            statistics_figures.c.year,
+            statistics_figures.c.value,
+            statistics_figures.c.source,
+        )
+    )
+    return {(code, ind, year): (value, source) for code, ind, year, value, source in rows}
+
+
+def save_figures(
+    session: Session, new: list[dict[str, Any]], changed: list[dict[str, Any]]
+) -> None:
+    if new:
+        session.execute(insert(statistics_figures), new)
+    if changed:
+        sf = statistics_figures
+        session.execute(
+            update(sf).where(
+                sf.c.municipality_code == bindparam("b_code"),
+                sf.c.indicator == bindparam("b_indicator"),
+                sf.c.year == bindparam("b_year"),
+            ),
+            [
+                {
+                    "value": row["value"],
+                    "source": row["source"],
+                    "dataset_version_id": row["dataset_version_id"],
+                    "b_code": row["municipality_code"],
+                    "b_indicator": row["indicator"],
+                    "b_year": row["year"],
+                }
+                for row in changed
+            ],
+        )
+
+
+def figures_of(
+    session: Session, codes: set[int]
+) -> dict[int, list[tuple[str, int, float | None, str]]]:
+    sf = statistics_figures
+    out: dict[int, list[tuple[str, int, float | None, str]]] = {code: [] for code in codes}
+    rows = session.execute(
+        select(sf.c.municipality_code, sf.c.indicator, sf.c.year, sf.c.value, sf.c.source).where(
+            sf.c.municipality_code.in_(codes)
+        )
+    )
+    for code, indicator, year, value, source in rows:
+        out[code].append((indicator, year, value, source))
+    return out
+
+
+def statistics_versions(session: Session, codes: set[int]) -> dict[int, int]:
+    sa = statistics_aggregates
+    rows = session.execute(
+        select(sa.c.municipality_code, sa.c.aggregate_version).where(
+            sa.c.municipality_code.in_(codes)
+        )
+    )
+    return {code: version for code, version in rows}
+
+
+def save_statistics_versions(
+    session: Session, new: list[dict[str, Any]], changed: list[dict[str, Any]]
+) -> None:
+    sa = statistics_aggregates
+    if new:
+        session.execute(insert(sa), new)
+    if changed:
+        session.execute(
+            update(sa).where(sa.c.municipality_code == bindparam("b_code")),
+            [
+                {
+                    "aggregate_version": row["aggregate_version"],
+                    "dataset_version_id": row["dataset_version_id"],
+                    "b_code": row["municipality_code"],
+                }
+                for row in changed
+            ],
+        )
+
+
+def add_stored_file(
+    session: Session, file_id: str, sha256: str, size: int, created_at: datetime
+) -> None:
+    session.execute(
+        insert(stored_files).values(
+            id=file_id, content_sha256=sha256, size_bytes=size, created_at=created_at
+        )
+    )
+
+
+def add_chunk(session: Session, file_id: str, seq: int, data: bytes) -> None:
+    session.execute(insert(stored_file_chunks).values(file_id=file_id, seq=seq, data=data))
+
+
+def chunks(session: Session, file_id: str) -> Iterator[bytes]:
+    """The file's chunks in order, one at a time."""
+    count = session.execute(
+        select(func.count())
+        .select_from(stored_file_chunks)
+        .where(stored_file_chunks.c.file_id == file_id)
+    ).scalar_one()
+    for seq in range(count):
+        yield session.execute(
+            select(stored_file_chunks.c.data).where(
+                stored_file_chunks.c.file_id == file_id, stored_file_chunks.c.seq == seq
+            )
+        ).scalar_one()
+
+
+def update_stored_file(session: Session, file_id: str, sha256: str, size: int) -> None:
+    session.execute(
+        update(stored_files)
+        .where(stored_files.c.id == file_id)
+        .values(content_sha256=sha256, size_bytes=size)
+    )

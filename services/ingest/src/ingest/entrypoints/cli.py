@@ -1,0 +1,109 @@
+"""Command line: ``ingest import FILE [--kind K] [--dry-run]``.
+
+Imports run in this process with a progress bar, through the same path as
+uploads; the exit status is 0 when the file was accepted (or already
+imported), 1 when it was rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from dagkit.logging import configure_logging
+from ingest.bootstrap import build_context
+from ingest.config import SERVICE, load_settings
+from ingest.service_layer import importing
+
+SHOWN_PROBLEMS = 20
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ingest", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("import", help="import a register or statistics file")
+    run.add_argument("file", type=Path)
+    run.add_argument("--kind", choices=importing.KNOWN_KIND_HINTS)
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the file and show the changes; store and publish nothing",
+    )
+    run.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _print_report(run: dict[str, Any]) -> None:
+    report = run.get("report") or {}
+    print(f"{run['filename']}: {run['status']} ({run.get('format') or 'unknown format'})")
+    for key in ("summary_da", "summary_en"):
+        if report.get(key):
+            print(f"  {report[key]}")
+    if report.get("diff"):
+        diff = {k: v for k, v in report["diff"].items() if not k.endswith("_samples")}
+        print(f"  changes: {diff}")
+    if report.get("skipped"):
+        print(f"  skipped rows: {report['skipped']}")
+    problems = report.get("problems", [])
+    for problem in problems[:SHOWN_PROBLEMS]:
+        where = f"row {problem['row']}" if problem["row"] else "file"
+        if problem["column"]:
+            where += f", column {problem['column']}"
+        value = f" = {problem['value']!r}" if problem["value"] is not None else ""
+        print(
+            f"  {problem['severity']}: {where}{value}: {problem['message_da']}"
+            f" / {problem['message_en']}"
+        )
+    if len(problems) > SHOWN_PROBLEMS:
+        print(f"  ... and {len(problems) - SHOWN_PROBLEMS} more (use --json)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(
+        SERVICE, "WARNING" if settings["log_level"] == "INFO" else settings["log_level"]
+    )
+    ctx = build_context(settings)
+    if not args.file.is_file():
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 2
+    with args.file.open("rb") as stream:
+        try:
+            stored = importing.store_upload(ctx, stream)
+        except importing.UploadTooLarge as exc:
+            print(f"{args.file}: larger than the limit of {exc.limit} bytes", file=sys.stderr)
+            return 1
+    import_id = importing.submit(
+        ctx,
+        stored,
+        filename=args.file.name,
+        kind=args.kind,
+        dry_run=args.dry_run,
+        channel="cli",
+        requested_by="cli",
+    )
+    with tqdm(
+        total=None, unit=" rows", disable=args.quiet or not sys.stderr.isatty(), desc=args.file.name
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = max(total, done)
+            bar.update(done - bar.n)
+
+        run = importing.process(ctx, import_id, progress=progress)
+    if args.json:
+        print(json.dumps(run, ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_report(run)
+    return 1 if run["status"] in ("rejected", "failed") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

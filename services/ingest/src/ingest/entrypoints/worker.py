@@ -1,0 +1,75 @@
+"""Runs queued imports (from HTTP uploads) and watches the drop folder:
+``python -m ingest.entrypoints.worker``. Several workers may run; each import
+is claimed by one."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from dagkit.logging import configure_logging, correlation
+from dagkit.metrics import serve_metrics
+from dagkit.processes import stop_on_signals
+from ingest.bootstrap import build_context
+from ingest.config import SERVICE, load_settings
+from ingest.service_layer import drop_folder, importing
+from ingest.service_layer.importing import IngestContext
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, ctx: IngestContext, drop_dir: Path, idle_seconds: float = 1.0) -> None:
+        self.ctx = ctx
+        self.drop_dir = drop_dir
+        self.idle_seconds = idle_seconds
+        self._stop = threading.Event()
+        self._last_requeue = 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self) -> bool:
+        """Do one piece of work; False when there was none."""
+        now = time.monotonic()
+        if now - self._last_requeue > 10:
+            self._last_requeue = now
+            if requeued := importing.requeue_stale(self.ctx):
+                log.warning("re-queued imports whose worker stopped", extra={"count": requeued})
+        import_id = importing.claim_next(self.ctx)
+        if import_id is not None:
+            run = importing.get(self.ctx, import_id)
+            with correlation(run["correlation_id"] if run else None):
+                try:
+                    importing.process(self.ctx, import_id, claimed=True)
+                except Exception:
+                    log.exception("import failed", extra={"import_id": import_id})
+            return True
+        for path in drop_folder.ready_files(self.drop_dir):
+            with correlation(None):
+                drop_folder.import_dropped(self.ctx, self.drop_dir, path)
+            return True
+        return False
+
+    def run(self) -> None:
+        drop_folder.ensure_folders(self.drop_dir)
+        log.info("ingest worker started", extra={"drop_dir": str(self.drop_dir)})
+        while not self._stop.is_set():
+            if not self.run_once():
+                self._stop.wait(self.idle_seconds)
+        log.info("ingest worker stopped")
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(f"{SERVICE}-worker", settings["log_level"])
+    serve_metrics(settings.get("metrics_port"), settings.get("metrics_addr", "127.0.0.1"))
+    worker = Worker(build_context(settings), Path(settings["drop_dir"]))
+    stop_on_signals(worker.stop)
+    worker.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The watched drop folder: files put in ``incoming/`` are imported and moved
+to ``done/`` or ``rejected/`` with their report beside them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ingest.service_layer import importing
+from ingest.service_layer.importing import IngestContext
+
+log = logging.getLogger(__name__)
+# A file still being copied in must not be taken half-written.
+SETTLE_SECONDS = 2.0
+
+
+def ensure_folders(drop_dir: Path) -> None:
+    for name in ("incoming", "done", "rejected"):
+        (drop_dir / name).mkdir(parents=True, exist_ok=True)
+
+
+def ready_files(drop_dir: Path, now: float | None = None) -> list[Path]:
+    now = time.time() if now is None else now
+    incoming = drop_dir / "incoming"
+    return sorted(
+        path
+        for path in incoming.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and now - path.stat().st_mtime >= SETTLE_SECONDS
+    )
+
+
+def import_dropped(ctx: IngestContext, drop_dir: Path, path: Path) -> dict[str, Any]:
+    """Import one dropped file and file it away; returns the import's final row."""
+    with path.open("rb") as stream:
+        stored = importing.store_upload(ctx, stream)
+    import_id = importing.submit(
+        ctx,
+        stored,
+        filename=path.name,
+        kind=None,
+        dry_run=False,
+        channel="drop_folder",
+        requested_by="drop-folder",
+    )
+    try:
+        run = importing.process(ctx, import_id)
+    except Exception:
+        run = importing.get(ctx, import_id) or {"id": import_id, "status": "failed"}
+    target = drop_dir / ("rejected" if run["status"] in ("rejected", "failed") else "done")
+    destination = _free_name(target / path.name)
+    shutil.move(str(path), destination)
+    report = {"import_id": run["id"], "status": run["status"], "report": run.get("report")}
+    destination.with_name(destination.name + ".report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    log.info(
+        "dropped file imported",
+        extra={"file": path.name, "status": run["status"], "import_id": run["id"]},
+    )
+    return run
+
+
+def _free_name(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate

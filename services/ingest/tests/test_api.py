@@ -1,0 +1,95 @@
+"""The upload API: who may upload, limits, 202 and the report."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Flask
+from ingesthelpers import REGISTER, SERVICE_ROOT, count, nothing_stored, outbox, settings_for
+
+from dagkit.migrations import upgrade
+from ingest.adapters.orm import imports, stored_files
+from ingest.app import create_app
+from ingest.entrypoints.worker import Worker
+
+
+def test_upload_needs_a_dst_or_admin_token(app: Flask) -> None:
+    client = app.test_client()
+    data = {"file": (io.BytesIO(b"kommunekode;aar\n"), "x.csv")}
+    assert client.post("/v1/imports", data=data).status_code == 401
+    data = {"file": (io.BytesIO(b"kommunekode;aar\n"), "x.csv")}
+    wrong = client.post("/v1/imports", data=data, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    assert client.get("/v1/imports").status_code == 401
+
+
+def test_upload_is_accepted_then_processed_with_progress_and_report(
+    app: Flask, auth_header: dict[str, str], tmp_path: Path
+) -> None:
+    client = app.test_client()
+    with REGISTER.open("rb") as fh:
+        response = client.post(
+            "/v1/imports", data={"file": (fh, "enheder.csv")}, headers=auth_header
+        )
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["status"] == "queued"
+    ctx = app.extensions["ingest.context"]
+    worker = Worker(ctx, tmp_path / "drop")
+    assert worker.run_once() is True
+    done = client.get(f"/v1/imports/{body['id']}", headers=auth_header).get_json()
+    assert done["status"] == "accepted"
+    assert done["progress"]["rows_done"] == 4611
+    assert done["report"]["diff"]["added"] == 4611
+    listing = client.get("/v1/imports", headers=auth_header).get_json()
+    assert listing["total"] == 1
+    assert listing["items"][0]["id"] == body["id"]
+    assert len(outbox(ctx)) == 4611
+
+
+def test_dry_run_upload_publishes_nothing(
+    app: Flask, auth_header: dict[str, str], tmp_path: Path
+) -> None:
+    client = app.test_client()
+    with REGISTER.open("rb") as fh:
+        body = client.post(
+            "/v1/imports",
+            data={"file": (fh, "enheder.csv"), "dry_run": "true"},
+            headers=auth_header,
+        ).get_json()
+    ctx = app.extensions["ingest.context"]
+    Worker(ctx, tmp_path / "drop").run_once()
+    done = client.get(f"/v1/imports/{body['id']}", headers=auth_header).get_json()
+    assert done["report"]["outcome"] == "dry_run"
+    assert done["report"]["diff"]["added"] == 4611
+    assert nothing_stored(ctx)
+
+
+def test_an_oversized_upload_is_refused_with_413_and_leaves_nothing(
+    pg_database: str, tmp_path: Path, kafka_bootstrap: str, auth_header: dict[str, str]
+) -> None:
+    upgrade(SERVICE_ROOT, pg_database)
+    settings = settings_for(
+        pg_database, tmp_path, kafka_bootstrap, INGEST_MAX_UPLOAD_BYTES="1048576"
+    )
+    app = create_app(settings)
+    body = io.BytesIO(b"x" * (2 * 1048576))
+    response = app.test_client().post(
+        "/v1/imports", data={"file": (body, "big.csv")}, headers=auth_header
+    )
+    assert response.status_code == 413
+    ctx = app.extensions["ingest.context"]
+    assert count(ctx, imports) == 0
+    assert count(ctx, stored_files) == 0
+    app.extensions["ingest.engine"].dispose()
+
+
+def test_an_unknown_kind_is_a_clear_error(app: Flask, auth_header: dict[str, str]) -> None:
+    response = app.test_client().post(
+        "/v1/imports",
+        data={"file": (io.BytesIO(b"a;b\n1;2\n"), "x.csv"), "kind": "BOERN99"},
+        headers=auth_header,
+    )
+    assert response.status_code == 422
+    assert "kind" in str(response.get_json()["errors"])
