@@ -324,3 +324,17 @@ def test_account_status_follows_the_event_type() -> None:
     assert "status" in _payload_errors("dk.dagtilbud.account.locked.v1", data)
     assert "status" in _payload_errors("dk.dagtilbud.account.disabled.v1", data)
     validate_payload("dk.dagtilbud.account.locked.v1", {**data, "status": "locked"})
+
+
+def test_unvalidated_fast_path_builds_the_same_envelope() -> None:
+    from dagtilbud_contracts.examples import load_examples
+    from dagtilbud_contracts.registry import new_event
+
+    for _path, raw in load_examples():
+        checked = new_event(raw["type"], raw["data"], aggregate_version=3, correlation_id="c")
+        fast = new_event(
+            raw["type"], raw["data"], aggregate_version=3, correlation_id="c", validate=False
+        )
+        assert {k: v for k, v in fast.to_dict().items() if k not in ("id", "time")} == {
+            k: v for k, v in checked.to_dict().items() if k not in ("id", "time")
+        }

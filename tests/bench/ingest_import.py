@@ -68,8 +68,15 @@ def national_import_seconds(url: str, data_dir: str) -> tuple[float, dict[str, s
     for path in (REGISTER, STATISTICS):
         with path.open("rb") as stream:
             stored = importing.store_upload(ctx, stream)
-        import_id = importing.submit(ctx, stored, filename=path.name, kind=None,
-                                     dry_run=False, channel="cli", requested_by="bench")
+        import_id = importing.submit(
+            ctx,
+            stored,
+            filename=path.name,
+            kind=None,
+            dry_run=False,
+            channel="cli",
+            requested_by="bench",
+        )
         statuses[path.name] = importing.process(ctx, import_id)["status"]
     elapsed = time.perf_counter() - started
     ctx.session_factory.kw["bind"].dispose()
@@ -82,10 +89,11 @@ def generated_import(url: str, data_dir: str, path: Path) -> tuple[float, float,
     upgrade(ROOT / "services" / "ingest", url)
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest.entrypoints.cli", "import", "--quiet", "--json",
-         str(path)],
+        [sys.executable, "-m", "ingest.entrypoints.cli", "import", "--quiet", "--json", str(path)],
         env={**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     process_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -110,13 +118,19 @@ def run() -> dict[str, bool]:
             elapsed, process_seconds, peak_mb, status = generated_import(url, data_dir, generated)
     rate = GENERATED_ROWS / elapsed
     print("== ingest ==")
-    print(f"national register (4,611 units) + statistics 2017-2023, end to end: {national:.2f} s"
-          f"  {statuses}  (target < 2 s)")
-    print(f"generated DST FOLK1E file, {GENERATED_ROWS:,} rows: import {elapsed:.2f} s ="
-          f" {rate:,.0f} rows/s (whole CLI process {process_seconds:.2f} s),"
-          f" peak memory {peak_mb:.0f} MB  (targets >= 50,000 rows/s, < 300 MB) [{status}]")
-    print(f"bare csv.reader over the same file: {bare:.2f} s = {GENERATED_ROWS / bare:,.0f} rows/s;"
-          f" import/bare time ratio {elapsed / bare:.1f}x")
+    print(
+        f"national register (4,611 units) + statistics 2017-2023, end to end: {national:.2f} s"
+        f"  {statuses}  (target < 2 s)"
+    )
+    print(
+        f"generated DST FOLK1E file, {GENERATED_ROWS:,} rows: import {elapsed:.2f} s ="
+        f" {rate:,.0f} rows/s (whole CLI process {process_seconds:.2f} s),"
+        f" peak memory {peak_mb:.0f} MB  (targets >= 50,000 rows/s, < 300 MB) [{status}]"
+    )
+    print(
+        f"bare csv.reader over the same file: {bare:.2f} s = {GENERATED_ROWS / bare:,.0f} rows/s;"
+        f" import/bare time ratio {elapsed / bare:.1f}x"
+    )
     return {
         "national import < 2 s": national < 2.0 and set(statuses.values()) == {"accepted"},
         "generated file >= 50,000 rows/s": rate >= 50_000 and "accepted" in status,

@@ -6,7 +6,15 @@ import io
 from pathlib import Path
 
 from flask import Flask
-from ingesthelpers import REGISTER, SERVICE_ROOT, count, nothing_stored, outbox, settings_for
+from ingesthelpers import (
+    SERVICE_ROOT,
+    count,
+    nothing_stored,
+    outbox,
+    register_rows,
+    settings_for,
+    write_register,
+)
 
 from dagkit.migrations import upgrade
 from ingest.adapters.orm import imports, stored_files
@@ -24,11 +32,17 @@ def test_upload_needs_a_dst_or_admin_token(app: Flask) -> None:
     assert client.get("/v1/imports").status_code == 401
 
 
+def small_register(tmp_path: Path, rows: int = 1000) -> Path:
+    """Under 500 KB: werkzeug's test client spools larger bodies to a file it
+    never closes."""
+    return write_register(tmp_path / "enheder.csv", register_rows()[:rows])
+
+
 def test_upload_is_accepted_then_processed_with_progress_and_report(
     app: Flask, auth_header: dict[str, str], tmp_path: Path
 ) -> None:
     client = app.test_client()
-    with REGISTER.open("rb") as fh:
+    with small_register(tmp_path).open("rb") as fh:
         response = client.post(
             "/v1/imports", data={"file": (fh, "enheder.csv")}, headers=auth_header
         )
@@ -40,19 +54,19 @@ def test_upload_is_accepted_then_processed_with_progress_and_report(
     assert worker.run_once() is True
     done = client.get(f"/v1/imports/{body['id']}", headers=auth_header).get_json()
     assert done["status"] == "accepted"
-    assert done["progress"]["rows_done"] == 4611
-    assert done["report"]["diff"]["added"] == 4611
+    assert done["progress"]["rows_done"] == 1000
+    assert done["report"]["diff"]["added"] == 1000
     listing = client.get("/v1/imports", headers=auth_header).get_json()
     assert listing["total"] == 1
     assert listing["items"][0]["id"] == body["id"]
-    assert len(outbox(ctx)) == 4611
+    assert len(outbox(ctx)) == 1000
 
 
 def test_dry_run_upload_publishes_nothing(
     app: Flask, auth_header: dict[str, str], tmp_path: Path
 ) -> None:
     client = app.test_client()
-    with REGISTER.open("rb") as fh:
+    with small_register(tmp_path).open("rb") as fh:
         body = client.post(
             "/v1/imports",
             data={"file": (fh, "enheder.csv"), "dry_run": "true"},
@@ -62,7 +76,7 @@ def test_dry_run_upload_publishes_nothing(
     Worker(ctx, tmp_path / "drop").run_once()
     done = client.get(f"/v1/imports/{body['id']}", headers=auth_header).get_json()
     assert done["report"]["outcome"] == "dry_run"
-    assert done["report"]["diff"]["added"] == 4611
+    assert done["report"]["diff"]["added"] == 1000
     assert nothing_stored(ctx)
 
 
@@ -70,13 +84,21 @@ def test_an_oversized_upload_is_refused_with_413_and_leaves_nothing(
     pg_database: str, tmp_path: Path, kafka_bootstrap: str, auth_header: dict[str, str]
 ) -> None:
     upgrade(SERVICE_ROOT, pg_database)
-    settings = settings_for(
-        pg_database, tmp_path, kafka_bootstrap, INGEST_MAX_UPLOAD_BYTES="1048576"
-    )
+    settings = settings_for(pg_database, tmp_path, kafka_bootstrap, INGEST_MAX_UPLOAD_BYTES="65536")
     app = create_app(settings)
-    body = io.BytesIO(b"x" * (2 * 1048576))
+    boundary = "oversized"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    )
+    body = head.encode() + b"x" * (3 * 65536) + f"\r\n--{boundary}--\r\n".encode()
+    # Raw bytes: the test client spools a file body to a temporary file it never closes.
     response = app.test_client().post(
-        "/v1/imports", data={"file": (body, "big.csv")}, headers=auth_header
+        "/v1/imports",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=auth_header,
     )
     assert response.status_code == 413
     ctx = app.extensions["ingest.context"]

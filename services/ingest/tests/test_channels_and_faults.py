@@ -79,7 +79,7 @@ def test_an_import_killed_half_way_leaves_the_previous_version_and_can_be_retrie
         assert proc.poll() is None, proc.communicate()[0]
         time.sleep(0.1)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+    proc.communicate(timeout=10)
 
     assert len(outbox(ctx)) == events_before
     assert count(ctx, dataset_versions) == 1

@@ -44,4 +44,3 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
-

@@ -115,8 +115,7 @@ def test_stil_unknown_type_and_ownership_codes_are_errors(
     read: Callable[..., ParsedFile], write: Callable[..., Path]
 ) -> None:
     path = write(
-        STIL_HEADER
-        + "anvisningsenhed;Aktiv;G10433;G10433;Enghusene;6022;Andet;7;101;101;"
+        STIL_HEADER + "anvisningsenhed;Aktiv;G10433;G10433;Enghusene;6022;Andet;7;101;101;"
         "Tyborøn Allé;55;2720;Vanløse;;55,68646;12,47368;;\n"
     )
 
@@ -133,8 +132,7 @@ def test_stil_closed_unit_still_needs_number_and_municipality(
     read: Callable[..., ParsedFile], write: Callable[..., Path]
 ) -> None:
     path = write(
-        STIL_HEADER
-        + "anvisningsenhed;Ophørt;g18312;;Allinge Børnehus;6012;;1;Atlantis;;;;;;;;;;\n"
+        STIL_HEADER + "anvisningsenhed;Ophørt;g18312;;Allinge Børnehus;6012;;1;Atlantis;;;;;;;;;;\n"
     )
 
     assert where(read(path)) == [
@@ -209,6 +207,14 @@ def test_portal_register_windows_1252_with_semicolons(read: Callable[..., Parsed
     assert by_number(as_cp1252)["G13556"].street == "Rugårdsvej 719"
 
 
+def test_documented_example(read: Callable[..., ParsedFile]) -> None:
+    result = read(Path(__file__).resolve().parents[2] / "docs" / "examples" / "portal_register.csv")
+
+    assert result.problems == []
+    assert len(result.institutions) == 6
+    assert result.skipped == {"inactive": 1}
+
+
 def test_the_shipped_register_reads_without_errors(read: Callable[..., ParsedFile]) -> None:
     result = read(REAL_REGISTER)
 
@@ -240,7 +246,7 @@ def test_truncated_file_reports_the_cut_row(read: Callable[..., ParsedFile]) -> 
             "G18347,Klemensker Børnehus,aldersintegreret,kommu",
         )
     ]
-    assert "4" in result.problems[0].message_en and "12" in result.problems[0].message_en
+    assert result.problems[0].message_en == "The row has 4 fields, but the header has 12"
     assert len(result.institutions) == 3
 
 

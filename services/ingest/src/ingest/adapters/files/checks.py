@@ -37,7 +37,7 @@ class Context:
 
 def required(ctx: Context, row: int, column: str, text: str) -> str | None:
     if not text:
-        ctx.log.add(problems.missing_value(row, column))
+        ctx.log.add(problems.missing_value, row, column)
         return None
     return text
 
@@ -45,17 +45,17 @@ def required(ctx: Context, row: int, column: str, text: str) -> str | None:
 def municipality(ctx: Context, row: int, column: str, text: str) -> int | None:
     """A municipality given as ``101``, ``0101``, ``101 København`` or a name."""
     if not text:
-        ctx.log.add(problems.missing_value(row, column))
+        ctx.log.add(problems.missing_value, row, column)
         return None
     code = leading_code(text)
     if code is not None:
         if code.isdigit() and ctx.reference.is_municipality(int(code)):
             return int(code)
-        ctx.log.add(problems.unknown_municipality(row, column, text, by_name=False))
+        ctx.log.add(problems.unknown_municipality, row, column, text, by_name=False)
         return None
     found = ctx.reference.municipality_by_name(text)
     if found is None:
-        ctx.log.add(problems.unknown_municipality(row, column, text, by_name=True))
+        ctx.log.add(problems.unknown_municipality, row, column, text, by_name=True)
     return found
 
 
@@ -63,29 +63,29 @@ def municipality_name_agrees(ctx: Context, row: int, column: str, text: str, cod
     """The optional name beside a code: a mismatch is worth a warning only."""
     if text and ctx.reference.municipality_by_name(text) != code:
         name = ctx.reference.municipalities[code]
-        ctx.log.add(problems.municipality_name_mismatch(row, column, text, code, name))
+        ctx.log.add(problems.municipality_name_mismatch, row, column, text, code, name)
 
 
 def postcode(ctx: Context, row: int, column: str, text: str) -> str | None:
     if not text:
-        ctx.log.add(problems.missing_value(row, column))
+        ctx.log.add(problems.missing_value, row, column)
         return None
     # Spreadsheets drop the leading zero of 0800-0999 postcodes.
     padded = text.zfill(4) if _POSTCODE.fullmatch(text) else text
     if padded not in ctx.reference.postcodes:
-        ctx.log.add(problems.unknown_postcode(row, column, text))
+        ctx.log.add(problems.unknown_postcode, row, column, text)
         return None
     return padded
 
 
 def institution_number(ctx: Context, row: int, column: str, text: str) -> str | None:
     if not text:
-        ctx.log.add(problems.missing_value(row, column))
+        ctx.log.add(problems.missing_value, row, column)
         return None
     # No upper-casing: the number is an identifier other systems hold, and
     # "g18062" is a typing error to be fixed at the source, not guessed at.
     if not _INSTITUTION_NUMBER.fullmatch(text):
-        ctx.log.add(problems.bad_institution_number(row, column, text))
+        ctx.log.add(problems.bad_institution_number, row, column, text)
         return None
     return text
 
@@ -102,33 +102,35 @@ def coordinates(
     """(lat, lon), (None, None) when both are empty (a warning), or None
     after an error."""
     if not lat.text and not lon.text:
-        ctx.log.add(problems.missing_coordinates(row, lat.column))
+        ctx.log.add(problems.missing_coordinates, row, lat.column)
         return None, None
     lat_value = _decimal(ctx, row, lat)
     lon_value = _decimal(ctx, row, lon)
     if lat_value is None or lon_value is None:
         return None
+    if in_denmark(lat_value, lon_value):
+        return lat_value, lon_value
     lat_ok = vocab.LAT_MIN <= lat_value <= vocab.LAT_MAX
     lon_ok = vocab.LON_MIN <= lon_value <= vocab.LON_MAX
-    if lat_ok and lon_ok:
-        return lat_value, lon_value
-    swapped = (
-        vocab.LAT_MIN <= lon_value <= vocab.LAT_MAX and vocab.LON_MIN <= lat_value <= vocab.LON_MAX
-    )
+    swapped = in_denmark(lon_value, lat_value)
     if swapped or not lat_ok:
-        ctx.log.add(problems.outside_denmark(row, lat.column, lat.text, swapped=swapped))
+        ctx.log.add(problems.outside_denmark, row, lat.column, lat.text, swapped=swapped)
     if swapped or not lon_ok:
-        ctx.log.add(problems.outside_denmark(row, lon.column, lon.text, swapped=swapped))
+        ctx.log.add(problems.outside_denmark, row, lon.column, lon.text, swapped=swapped)
     return None
+
+
+def in_denmark(lat: float, lon: float) -> bool:
+    return vocab.LAT_MIN <= lat <= vocab.LAT_MAX and vocab.LON_MIN <= lon <= vocab.LON_MAX
 
 
 def _decimal(ctx: Context, row: int, cell: Coordinate) -> float | None:
     if not cell.text:
-        ctx.log.add(problems.missing_value(row, cell.column))
+        ctx.log.add(problems.missing_value, row, cell.column)
         return None
     value = parse_decimal(cell.text)
     if value is None:
-        ctx.log.add(problems.not_a_number(row, cell.column, cell.text))
+        ctx.log.add(problems.not_a_number, row, cell.column, cell.text)
     return value
 
 
@@ -136,29 +138,25 @@ def whole_number(ctx: Context, row: int, column: str, text: str) -> int | None:
     """A non-negative whole number; ``"12,0"`` counts, ``"12,5"`` does not."""
     value = parse_decimal(text)
     if value is None:
-        ctx.log.add(problems.not_a_number(row, column, text))
+        ctx.log.add(problems.not_a_number, row, column, text)
         return None
     if not value.is_integer():
-        ctx.log.add(problems.not_a_whole_number(row, column, text))
+        ctx.log.add(problems.not_a_whole_number, row, column, text)
         return None
     if value < 0:
-        ctx.log.add(problems.out_of_range(row, column, text, 0, None))
+        ctx.log.add(problems.out_of_range, row, column, text, 0, None)
         return None
     return int(value)
 
 
 def year(ctx: Context, row: int, column: str, text: str) -> int | None:
-    """A year from ``2024``, or the year of DST's ``2024K1``/``2024M01``."""
+    """A year, 2000 to next year."""
     if not text:
-        ctx.log.add(problems.missing_value(row, column))
+        ctx.log.add(problems.missing_value, row, column)
         return None
-    head = text[:4]
-    rest = text[4:]
-    if _YEAR.fullmatch(head) and (not rest or is_sub_period(rest)):
-        value = int(head)
-        if YEAR_MIN <= value <= ctx.year_max:
-            return value
-    ctx.log.add(problems.bad_year(row, column, text, YEAR_MIN, ctx.year_max))
+    if _YEAR.fullmatch(text) and YEAR_MIN <= int(text) <= ctx.year_max:
+        return int(text)
+    ctx.log.add(problems.bad_year, row, column, text, YEAR_MIN, ctx.year_max)
     return None
 
 
@@ -190,7 +188,7 @@ def figure_value(
         return None
     value = parse_decimal(text)
     if value is None:
-        ctx.log.add(problems.not_a_number(row, column, text))
+        ctx.log.add(problems.not_a_number, row, column, text)
         return INVALID
     if indicator_in_range(ctx, row, column, text, indicator, value):
         return value
@@ -202,20 +200,20 @@ def indicator_in_range(
 ) -> bool:
     if indicator in vocab.NORMERING_INDICATORS:
         if not 0 <= value <= NORMERING_MAX:
-            ctx.log.add(problems.out_of_range(row, column, text, 0, NORMERING_MAX))
+            ctx.log.add(problems.out_of_range, row, column, text, 0, NORMERING_MAX)
             return False
         if value > NORMERING_WARN:
-            ctx.log.add(problems.high_normering(row, column, text))
+            ctx.log.add(problems.high_normering, row, column, text)
         return True
     if indicator in vocab.PERCENT_INDICATORS:
         if not 0 <= value <= 100:
-            ctx.log.add(problems.out_of_range(row, column, text, 0, 100))
+            ctx.log.add(problems.out_of_range, row, column, text, 0, 100)
             return False
         return True
     if not value.is_integer():
-        ctx.log.add(problems.not_a_whole_number(row, column, text))
+        ctx.log.add(problems.not_a_whole_number, row, column, text)
         return False
     if value < 0:
-        ctx.log.add(problems.out_of_range(row, column, text, 0, None))
+        ctx.log.add(problems.out_of_range, row, column, text, 0, None)
         return False
     return True

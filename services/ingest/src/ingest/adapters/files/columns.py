@@ -48,9 +48,9 @@ class Columns:
     def report(self, log: ProblemLog) -> None:
         """Header problems: duplicate names and missing required columns."""
         for name, first_index in self.duplicates:
-            log.add(problems.duplicate_column(name, first_index))
+            log.add(problems.duplicate_column, name, first_index)
         for column in self.missing:
-            log.add(problems.missing_column(column.display))
+            log.add(problems.missing_column, column.display)
 
     def has(self, field: str) -> bool:
         return field in self.index

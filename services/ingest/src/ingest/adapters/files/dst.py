@@ -74,7 +74,7 @@ class DstTable(FormatReader):
         self.time_column = columns.name("time")
         self.value_column = columns.name("value")
         self._areas: dict[str, Area] = {}
-        self._periods: dict[str, tuple[int, str] | None] = {}
+        self._periods: dict[str, Period | None] = {}
         # Every column but INDHOLD is a dimension; a row repeated with the same
         # dimensions would be counted twice. The key is the cells joined into
         # one string: a third of the memory of a tuple of them.
@@ -98,17 +98,16 @@ class DstTable(FormatReader):
         if found.skip is not None:
             self.ctx.skip(found.skip)
         elif not text.strip():
-            self.ctx.log.add(problems.missing_value(row, self.area_column))
+            self.ctx.log.add(problems.missing_value, row, self.area_column)
         else:
             by_name = bool(found.unknown_by_name)
             self.ctx.log.add(
-                problems.unknown_municipality(row, self.area_column, text.strip(), by_name=by_name)
+                problems.unknown_municipality, row, self.area_column, text.strip(), by_name=by_name
             )
         return found
 
-    def period(self, row: int, text: str) -> tuple[int, str] | None:
-        """(year, the period as written) from ``2024`` or, in a quarterly
-        table, ``2024K1``."""
+    def period(self, row: int, text: str) -> Period | None:
+        """From ``2024`` or, in a quarterly table, ``2024K1``."""
         if text in self._periods:
             found = self._periods[text]
         else:
@@ -119,15 +118,18 @@ class DstTable(FormatReader):
             stripped = text.strip()
             if stripped:
                 self.ctx.log.add(
-                    problems.bad_year(
-                        row, self.time_column, stripped, checks.YEAR_MIN, self.ctx.year_max
-                    )
+                    problems.bad_year,
+                    row,
+                    self.time_column,
+                    stripped,
+                    checks.YEAR_MIN,
+                    self.ctx.year_max,
                 )
             else:
-                self.ctx.log.add(problems.missing_value(row, self.time_column))
+                self.ctx.log.add(problems.missing_value, row, self.time_column)
         return found
 
-    def _parse_period(self, text: str) -> tuple[int, str] | None:
+    def _parse_period(self, text: str) -> Period | None:
         head, rest = text[:4], text[4:]
         if len(head) != 4 or not head.isdigit():
             return None
@@ -141,14 +143,14 @@ class DstTable(FormatReader):
         if text == checks.MISSING:
             return None
         if not text:
-            self.ctx.log.add(problems.missing_value(row, self.value_column))
+            self.ctx.log.add(problems.missing_value, row, self.value_column)
             return INVALID
         number = parse_decimal(text)
         if number is None:
-            self.ctx.log.add(problems.not_a_number(row, self.value_column, text))
+            self.ctx.log.add(problems.not_a_number, row, self.value_column, text)
             return INVALID
         if number < 0:
-            self.ctx.log.add(problems.out_of_range(row, self.value_column, text, 0, None))
+            self.ctx.log.add(problems.out_of_range, row, self.value_column, text, 0, None)
             return INVALID
         return number
 
@@ -159,7 +161,7 @@ class DstTable(FormatReader):
         if first == row:
             return False
         self.ctx.log.add(
-            problems.duplicate_figure(row, self.value_column, cells[self.i_value].strip(), first)
+            problems.duplicate_figure, row, self.value_column, cells[self.i_value].strip(), first
         )
         return True
 
@@ -180,7 +182,7 @@ class DstTable(FormatReader):
         row: int,
         cells: list[str],
         municipality: int,
-        period: tuple[int, str],
+        period: Period,
         value: float | None,
     ) -> None:
         """A row whose area, period and value passed their checks."""
@@ -190,7 +192,7 @@ class DstTable(FormatReader):
 def _area(ctx: Context, text: str) -> Area:
     code = leading_code(text)
     if code is not None:
-        return _area_by_code(ctx, code, text)
+        return _area_by_code(ctx, code)
     key = label_key(text)
     if key in _COUNTRY_NAMES:
         return Area(skip="country_total")
@@ -206,7 +208,7 @@ def _area(ctx: Context, text: str) -> Area:
     return Area(municipality=found)
 
 
-def _area_by_code(ctx: Context, code: str, text: str) -> Area:
+def _area_by_code(ctx: Context, code: str) -> Area:
     if not code.isdigit():
         return Area(unknown_by_name=False)
     number = int(code)
@@ -284,7 +286,7 @@ class Boern8(DstTable):
         row: int,
         cells: list[str],
         municipality: int,
-        period: tuple[int, str],
+        period: Period,
         value: float | None,
     ) -> None:
         indicator = self._paskat(cells[self.i_paskat])
@@ -299,7 +301,7 @@ class Boern8(DstTable):
         # Keyed by the figure, not the cells: "1" and "Dagpleje" are one category.
         first = self._figure_row.setdefault((municipality, indicator, period[0]), row)
         if first != row:
-            self.ctx.log.add(problems.duplicate_figure(row, self.value_column, text, first))
+            self.ctx.log.add(problems.duplicate_figure, row, self.value_column, text, first)
             return
         self._figures.append(Figure(municipality, indicator, period[0], value, self.source))
 
@@ -359,7 +361,7 @@ class SummingTable(DstTable):
         fixed = {self.i_area, self.i_time, self.i_value, self.i_role, *self.fixed_columns()}
         self._summed = [i for i in range(len(columns.header)) if i not in fixed]
         self._total_cache: dict[str, bool] = {}
-        self._groups: dict[tuple[int, str], Group] = {}
+        self._groups: dict[Period, Group] = {}
         self.role = Classifier(self.classify)
 
     def fixed_columns(self) -> set[int]:
@@ -373,7 +375,7 @@ class SummingTable(DstTable):
         row: int,
         cells: list[str],
         municipality: int,
-        period: tuple[int, str],
+        period: Period,
         value: float | None,
     ) -> None:
         role = self.role(cells[self.i_role])
@@ -382,7 +384,7 @@ class SummingTable(DstTable):
             return
         if self.whole_numbers and value is not None and not value.is_integer():
             text = cells[self.i_value].strip()
-            self.ctx.log.add(problems.not_a_whole_number(row, self.value_column, text))
+            self.ctx.log.add(problems.not_a_whole_number, row, self.value_column, text)
             return
         if self.duplicate(row, cells):
             return
@@ -407,7 +409,7 @@ class SummingTable(DstTable):
                 mask |= 1 << bit
         return mask
 
-    def groups(self) -> dict[tuple[int, str], Group]:
+    def groups(self) -> dict[Period, Group]:
         return self._groups
 
     def figure(self, municipality: int, year: int, indicator: str, value: float | None) -> Figure:

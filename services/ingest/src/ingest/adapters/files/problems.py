@@ -9,6 +9,7 @@ tests match on; the messages may be reworded, the codes may not.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ParamSpec
 
 from ingest.domain.model import Problem, Severity
 
@@ -19,6 +20,16 @@ MAX_LISTED = 1000
 # The shape of the per-value problems: (row, column, value) -> Problem.
 CodeProblem = Callable[[int, str, str], Problem]
 
+P = ParamSpec("P")
+_WARNINGS: set[Callable[..., Problem]] = set()
+
+
+def _warning(factory: Callable[P, Problem]) -> Callable[P, Problem]:
+    """Marks a factory whose problems are warnings, so that a problem past the
+    cap can be counted by severity without being built."""
+    _WARNINGS.add(factory)
+    return factory
+
 
 def _da_int(n: int) -> str:
     """12345 -> "12.345": Danish thousands separator."""
@@ -26,7 +37,12 @@ def _da_int(n: int) -> str:
 
 
 class ProblemLog:
-    """Collects problems up to :data:`MAX_LISTED`, counts the rest."""
+    """Collects problems up to :data:`MAX_LISTED`, counts the rest.
+
+    ``add`` takes the factory and its arguments rather than a built Problem:
+    past the cap nothing is built, which keeps a file that is wrong on every
+    row about as fast to read as a good one.
+    """
 
     def __init__(self, limit: int = MAX_LISTED) -> None:
         self.limit = limit
@@ -35,14 +51,21 @@ class ProblemLog:
         self.not_listed = 0
         self.not_listed_errors = 0
 
-    def add(self, problem: Problem) -> None:
-        is_error = problem.severity is Severity.ERROR
-        self.errors += is_error
+    def add(self, factory: Callable[P, Problem], *args: P.args, **kwargs: P.kwargs) -> None:
         if len(self.listed) < self.limit:
+            problem = factory(*args, **kwargs)
             self.listed.append(problem)
-        else:
-            self.not_listed += 1
-            self.not_listed_errors += is_error
+            self.errors += problem.severity is Severity.ERROR
+            return
+        self.not_listed += 1
+        if factory not in _WARNINGS:
+            self.errors += 1
+            self.not_listed_errors += 1
+
+    @property
+    def count(self) -> int:
+        """Problems so far, listed or not: a change tells that a check complained."""
+        return len(self.listed) + self.not_listed
 
     def result(self) -> list[Problem]:
         """The listed problems, plus one saying how many more there were."""
@@ -134,11 +157,16 @@ def xlsx_parser_unsafe() -> Problem:
     )
 
 
-def xlsx_unreadable(detail: str) -> Problem:
+def xlsx_unreadable(
+    detail: str, row: int | None = None, *, detail_da: str | None = None
+) -> Problem:
+    rest_da = "; resten af filen er ikke læst" if row is not None else ""
+    rest_en = "; the rest of the file was not read" if row is not None else ""
     return _p(
         "xlsx_unreadable",
-        f"Excel-filen kan ikke læses: {detail}",
-        f"The Excel file cannot be read: {detail}",
+        f"Excel-filen kan ikke læses: {detail_da or detail}{rest_da}",
+        f"The Excel file cannot be read: {detail}{rest_en}",
+        row=row,
     )
 
 
@@ -229,7 +257,7 @@ def wrong_field_count(row: int, found: int, expected: int, value: str) -> Proble
 def csv_error(row: int, detail: str) -> Problem:
     return _p(
         "csv_error",
-        f"Filen er ødelagt fra denne række (fx et anførselstegn der ikke lukkes): {detail}; "
+        "Filen er ødelagt fra denne række (fx et anførselstegn, der aldrig lukkes); "
         "resten af filen er ikke læst",
         f"The file is broken from this row on (e.g. a quote that is never closed): {detail}; "
         "the rest of the file was not read",
@@ -319,6 +347,7 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+@_warning
 def high_normering(row: int, column: str, value: str) -> Problem:
     return _p(
         "high_normering",
@@ -362,6 +391,7 @@ def unknown_municipality(row: int, column: str, value: str, *, by_name: bool) ->
     )
 
 
+@_warning
 def municipality_name_mismatch(row: int, column: str, value: str, code: int, name: str) -> Problem:
     return _p(
         "municipality_name_mismatch",
@@ -398,6 +428,7 @@ def outside_denmark(row: int, column: str, value: str, *, swapped: bool) -> Prob
     )
 
 
+@_warning
 def missing_coordinates(row: int, column: str) -> Problem:
     return _p(
         "missing_coordinates",
@@ -414,7 +445,7 @@ def missing_coordinates(row: int, column: str) -> Problem:
 def bad_institution_number(row: int, column: str, value: str) -> Problem:
     hint_da = hint_en = ""
     if value.upper() != value and value.upper().isalnum() and len(value) == 6:
-        hint_da, hint_en = " (brug store bogstaver)", " (use capital letters)"
+        hint_da, hint_en = "; brug store bogstaver", "; use capital letters"
     return _p(
         "bad_institution_number",
         f"»{value}« er ikke et institutionsnummer (6 tegn, A-Z og 0-9){hint_da}",
@@ -471,6 +502,7 @@ def bad_flag(row: int, column: str, value: str) -> Problem:
     )
 
 
+@_warning
 def bad_contact(row: int, column: str, value: str) -> Problem:
     return _p(
         "bad_contact",

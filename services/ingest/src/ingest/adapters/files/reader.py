@@ -74,7 +74,7 @@ def read_file(
         raise FileRejected(problems.empty_file())
     log = ProblemLog()
     with path.open("rb") as fh:
-        table = _open(path, fh, size, log, filename)
+        table = _open(fh, size, log, filename)
         try:
             return _read_table(table, reference, log, hinted, hinted_kind, progress)
         finally:
@@ -93,13 +93,11 @@ def _resolve_hint(kind: str | None) -> tuple[type[FormatReader] | None, DatasetK
     raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KIND_HINTS)}")
 
 
-def _open(
-    path: Path, fh: BinaryIO, size: int, log: ProblemLog, filename: str | None
-) -> tables.Table:
+def _open(fh: BinaryIO, size: int, log: ProblemLog, filename: str | None) -> tables.Table:
     head = fh.read(8)
     fh.seek(0)
     if sniff.container(head) == "xlsx":
-        return xlsx.open_xlsx(path, log)
+        return xlsx.open_xlsx(fh, log)
     try:
         return tables.open_csv(fh, size, log)
     except FileRejected as exc:
@@ -129,7 +127,7 @@ def _read_table(
     if header_ok:
         _stream(table, reader, progress)
         if table.counter.rows == 0:
-            log.add(problems.no_rows())
+            log.add(problems.no_rows)
     return ParsedFile(
         format=fmt.name,
         kind=fmt.kind,

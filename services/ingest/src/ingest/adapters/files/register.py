@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
 
 from dagtilbud_contracts import vocabulary as vocab
 from ingest.domain.model import DatasetKind, Institution
@@ -46,7 +45,6 @@ class RegisterReader(FormatReader):
     """Checks shared by both register formats and the duplicate check."""
 
     kind = DatasetKind.REGISTER
-    number_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, columns: Columns, ctx: Context) -> None:
         super().__init__(columns, ctx)
@@ -61,7 +59,7 @@ class RegisterReader(FormatReader):
             first = self._first_row.setdefault(fields.number, row)
             if first != row:
                 self.ctx.log.add(
-                    problems.duplicate_institution_number(row, number_column, fields.number, first)
+                    problems.duplicate_institution_number, row, number_column, fields.number, first
                 )
                 return
         if not fields.active:
@@ -77,7 +75,7 @@ class RegisterReader(FormatReader):
             return None
         if pattern.fullmatch(text):
             return text
-        self.ctx.log.add(problems.bad_contact(row, self.columns.name(field), text))
+        self.ctx.log.add(problems.bad_contact, row, self.columns.name(field), text)
         return None
 
     def capacity(self, row: int, cells: list[str]) -> int | None:
@@ -87,12 +85,12 @@ class RegisterReader(FormatReader):
         return checks.whole_number(self.ctx, row, self.columns.name("capacity"), text)
 
     def place(
-        self, row: int, cells: list[str], active: bool, street: str, city_field: str
+        self, row: int, cells: list[str], active: bool, street: str
     ) -> tuple[str | None, str | None, str | None, tuple[float | None, float | None] | None]:
         """Street, postcode, city and coordinates. A closed unit is looked up
         by its number only, so its stale address is taken as it is."""
         postcode_text = self.cell(cells, "postcode")
-        city = self.cell(cells, city_field) or self.cell(cells, "city_extra")
+        city = self.cell(cells, "city") or self.cell(cells, "city_extra")
         lat = Coordinate(self.columns.name("lat"), self.cell(cells, "lat"))
         lon = Coordinate(self.columns.name("lon"), self.cell(cells, "lon"))
         if not active:
@@ -101,14 +99,15 @@ class RegisterReader(FormatReader):
         return (
             checks.required(ctx, row, name("street"), street),
             checks.postcode(ctx, row, name("postcode"), postcode_text),
-            checks.required(ctx, row, name(city_field), city),
+            checks.required(ctx, row, name("city"), city),
             checks.coordinates(ctx, row, lat, lon),
         )
 
 
 def _quiet_coordinates(lat: str, lon: str) -> tuple[float | None, float | None]:
+    """A closed unit's coordinates if they are usable, else none; no problem."""
     lat_value, lon_value = parse_decimal(lat), parse_decimal(lon)
-    if lat_value is None or lon_value is None:
+    if lat_value is None or lon_value is None or not checks.in_denmark(lat_value, lon_value):
         return None, None
     return lat_value, lon_value
 
@@ -194,7 +193,7 @@ class StilRegister(RegisterReader):
         ok = super().header_ok()
         for either in (("unit_number", "institution_number"), ("municipality", "adm_municipality")):
             if not any(self.columns.has(f) for f in either):
-                self.ctx.log.add(problems.missing_column(_spelling(self.spec, either[0])))
+                self.ctx.log.add(problems.missing_column, _spelling(self.spec, either[0]))
                 ok = False
         return ok
 
@@ -219,7 +218,7 @@ class StilRegister(RegisterReader):
         street = " ".join(
             filter(None, (self.cell(cells, "street"), self.cell(cells, "house_number")))
         )
-        street_, postcode, city, coordinates = self.place(row, cells, active, street, "city")
+        street_, postcode, city, coordinates = self.place(row, cells, active, street)
         return Fields(
             number=checks.institution_number(
                 ctx, row, name(number_field), self.cell(cells, number_field)
@@ -249,7 +248,7 @@ class StilRegister(RegisterReader):
             return True
         status = self.cell(cells, "status")
         if not status:
-            self.ctx.log.add(problems.missing_value(row, self.columns.name("status")))
+            self.ctx.log.add(problems.missing_value, row, self.columns.name("status"))
             return True
         return header_key(status) == "aktiv"
 
@@ -263,10 +262,10 @@ class StilRegister(RegisterReader):
     ) -> str | None:
         column = self.columns.name(field)
         if not code:
-            self.ctx.log.add(problems.missing_value(row, column))
+            self.ctx.log.add(problems.missing_value, row, column)
             return None
         if code not in table:
-            self.ctx.log.add(unknown(row, column, code))
+            self.ctx.log.add(unknown, row, column, code)
             return None
         return table[code]
 
@@ -344,7 +343,7 @@ class PortalRegister(RegisterReader):
         ctx, name = self.ctx, self.columns.name
         active = self._active(row, cells)
         street, postcode, city, coordinates = self.place(
-            row, cells, active, self.cell(cells, "street"), "city"
+            row, cells, active, self.cell(cells, "street")
         )
         fields = Fields(
             number=checks.institution_number(ctx, row, name("number"), self.cell(cells, "number")),
@@ -373,7 +372,7 @@ class PortalRegister(RegisterReader):
             return True
         if key in _NO:
             return False
-        self.ctx.log.add(problems.bad_flag(row, self.columns.name("active"), text))
+        self.ctx.log.add(problems.bad_flag, row, self.columns.name("active"), text)
         return True
 
     def _word(
@@ -386,11 +385,11 @@ class PortalRegister(RegisterReader):
     ) -> str | None:
         text, column = self.cell(cells, field), self.columns.name(field)
         if not text:
-            self.ctx.log.add(problems.missing_value(row, column))
+            self.ctx.log.add(problems.missing_value, row, column)
             return None
         found = table.get(header_key(text))
         if found is None:
-            self.ctx.log.add(unknown(row, column, text))
+            self.ctx.log.add(unknown, row, column, text)
         return found
 
     def _municipality(self, row: int, cells: list[str]) -> int | None:

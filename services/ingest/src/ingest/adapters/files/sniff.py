@@ -56,7 +56,7 @@ def text_layout(fh: BinaryIO) -> TextLayout:
     raw = fh.read(SAMPLE_BYTES)
     complete = len(raw) < SAMPLE_BYTES
     fh.seek(0)
-    if not raw.strip(b" \t\r\n" + UTF8_BOM):
+    if not raw.removeprefix(UTF8_BOM).strip():
         raise FileRejected(problems.empty_file())
     encoding = _encoding(raw, complete)
     try:

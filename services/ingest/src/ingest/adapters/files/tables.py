@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from ingest.domain.model import FileRejected
@@ -48,7 +48,6 @@ class Table:
     rows: Iterator[Row]  # only rows with one cell per column
     estimate_total: Callable[[int], int]  # rows done -> estimated data rows in all
     counter: RowCounter
-    layout: dict[str, str] = field(default_factory=dict)  # encoding, delimiter: for reports
     header_line: str = ""  # the header as one line, for messages
     close: Callable[[], None] = _nothing  # releases what the rows read from
 
@@ -58,11 +57,19 @@ def open_csv(fh: BinaryIO, size: int, log: ProblemLog) -> Table:
     header_line = sniff.first_line(layout.sample)
     delimiter = sniff.delimiter(header_line)
     # newline="" lets csv see CR, LF and CRLF itself, also inside quoted fields.
-    text = io.TextIOWrapper(fh, encoding=layout.encoding, newline="")
+    # errors="replace" + _checked_lines: a byte that is invalid in the encoding
+    # is reported on its own line; a strict decoder would fail a whole buffer
+    # ahead of the row that holds it.
+    text = io.TextIOWrapper(fh, encoding=layout.encoding, errors="replace", newline="")
     # strict: a stray quote is reported where it is, instead of silently
     # gluing rows together.
-    reader = csv.reader(text, delimiter=delimiter or ";", strict=True)
-    header_row, header = _csv_header(reader, layout.encoding)
+    lines = _checked_lines(text, log, layout.encoding)
+    reader = csv.reader(lines, delimiter=delimiter or ";", strict=True)
+    try:
+        header_row, header = _csv_header(reader)
+    except BaseException:
+        text.close()
+        raise
     counter = RowCounter()
 
     def estimate(done: int) -> int:
@@ -71,19 +78,21 @@ def open_csv(fh: BinaryIO, size: int, log: ProblemLog) -> Table:
         consumed = max(1, fh.tell())
         return max(done, round(done * size / consumed)) if consumed < size else done
 
-    rows = _csv_rows(reader, len(header), reader.line_num, log, layout, delimiter or ";", counter)
+    rows = _csv_rows(reader, len(header), reader.line_num, log, delimiter or ";", counter)
     return Table(
         header=[cell.strip() for cell in header],
         header_row=header_row,
         rows=rows,
         estimate_total=estimate,
         counter=counter,
-        layout={"encoding": layout.encoding, "delimiter": delimiter or ""},
         header_line=header_line.strip(),
+        # The table owns the wrapper: were the row generator its last holder,
+        # the wrapper would be dropped unclosed when the rows run out.
+        close=text.close,
     )
 
 
-def _csv_header(reader: _CsvReader, encoding: str) -> tuple[int, list[str]]:
+def _csv_header(reader: _CsvReader) -> tuple[int, list[str]]:
     """The first non-blank record; a file that breaks before it is no table."""
     line_num = 0
     try:
@@ -93,9 +102,17 @@ def _csv_header(reader: _CsvReader, encoding: str) -> tuple[int, list[str]]:
                 return start, cells
     except csv.Error as exc:
         raise FileRejected(problems.csv_error(line_num + 1, str(exc))) from exc
-    except UnicodeDecodeError as exc:
-        raise FileRejected(problems.bad_encoding_row(line_num + 1, encoding)) from exc
     raise FileRejected(problems.empty_file())
+
+
+def _checked_lines(text: Iterator[str], log: ProblemLog, encoding: str) -> Iterator[str]:
+    """The file's lines, up to the first that held undecodable bytes (they
+    come through as U+FFFD): that line is reported and reading stops."""
+    for number, line in enumerate(text, start=1):
+        if "\ufffd" in line:
+            log.add(problems.bad_encoding_row, number, encoding)
+            return
+        yield line
 
 
 def _csv_rows(
@@ -103,7 +120,6 @@ def _csv_rows(
     width: int,
     header_end: int,
     log: ProblemLog,
-    layout: sniff.TextLayout,
     delimiter: str,
     counter: RowCounter,
 ) -> Iterator[Row]:
@@ -123,13 +139,11 @@ def _csv_rows(
                     yield start, cells
                 else:
                     text = _joined(cells, delimiter)
-                    log.add(problems.wrong_field_count(start, len(cells), width, text))
+                    log.add(problems.wrong_field_count, start, len(cells), width, text)
     except csv.Error as exc:
         # Quoting broke (typically a quote that is never closed, as in a file
         # cut off mid-row): everything after is guesswork, so stop here.
-        log.add(problems.csv_error(line_num + 1, str(exc)))
-    except UnicodeDecodeError:
-        log.add(problems.bad_encoding_row(line_num + 1, layout.encoding))
+        log.add(problems.csv_error, line_num + 1, str(exc))
 
 
 def _joined(cells: list[str], delimiter: str, limit: int = 200) -> str:

@@ -14,7 +14,6 @@ _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": 
 # DST never uses thousands separators; a decimal may be written with a comma
 # (Danish, DST's own downloads) or a point (the API with lang=en, Excel).
 _DECIMAL = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
-_WHOLE = re.compile(r"[0-9]+")
 
 
 def header_key(text: str) -> str:
@@ -37,14 +36,11 @@ def label_key(text: str) -> str:
 def parse_decimal(text: str) -> float | None:
     """``"2,8"``, ``"2.8"``, ``"-3"`` -> float; anything else (``"1.234,5"``,
     ``"1e3"``, ``"nan"``) -> None, because no source we read writes those."""
+    if text.isdigit() and text.isascii():
+        return float(text)  # the common case (counts, years), without the regex
     if not _DECIMAL.fullmatch(text):
         return None
     return float(text.replace(",", "."))
-
-
-def parse_whole(text: str) -> int | None:
-    """A non-negative whole number written with digits only, or None."""
-    return int(text) if _WHOLE.fullmatch(text) else None
 
 
 def leading_code(text: str) -> str | None:

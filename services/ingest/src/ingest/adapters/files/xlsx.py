@@ -15,8 +15,7 @@ import datetime as dt
 import warnings
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
@@ -34,10 +33,10 @@ MAX_COMPRESSION_RATIO = 100
 _ZIP_ENCRYPTED = 0x1
 
 
-def check_archive(path: Path) -> None:
+def check_archive(fh: BinaryIO) -> None:
     """Refuses an archive that is not a workbook or would inflate too far."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(fh) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
         raise FileRejected(problems.not_xlsx("ZIP-filen er ødelagt", "damaged zip")) from exc
@@ -89,11 +88,14 @@ def _check_entry(info: zipfile.ZipInfo) -> None:
         )
 
 
-def open_xlsx(path: Path, log: ProblemLog) -> Table:
-    check_archive(path)
+def open_xlsx(fh: BinaryIO, log: ProblemLog) -> Table:
+    """The first sheet of the workbook in ``fh``, which the caller closes: a
+    workbook openpyxl fails to load would otherwise leave the file open."""
+    check_archive(fh)
     if not openpyxl.DEFUSEDXML:
         raise FileRejected(problems.xlsx_parser_unsafe())
-    workbook = _load(path)
+    fh.seek(0)
+    workbook = _load(fh)
     try:
         return _first_sheet_table(workbook, log)
     except BaseException:
@@ -101,29 +103,32 @@ def open_xlsx(path: Path, log: ProblemLog) -> Table:
         raise
 
 
-def _load(path: Path) -> Workbook:
+def _load(fh: BinaryIO) -> Workbook:
     # openpyxl warns about workbook features it drops (styles, extensions);
     # none of them matter for reading values, and tests turn warnings into errors.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return openpyxl.load_workbook(
-                path, read_only=True, data_only=False, keep_links=False, keep_vba=False
+                fh, read_only=True, data_only=False, keep_links=False, keep_vba=False
             )
         except Exception as exc:  # openpyxl raises many kinds on a malformed part
-            raise FileRejected(problems.xlsx_unreadable(type(exc).__name__)) from exc
+            # openpyxl wraps the parser's error (e.g. defusedxml's
+            # EntitiesForbidden) in a ValueError; name the real one.
+            cause = exc.__cause__ or exc
+            raise FileRejected(problems.xlsx_unreadable(type(cause).__name__)) from exc
 
 
 def _first_sheet_table(workbook: Workbook, log: ProblemLog) -> Table:
     if not workbook.worksheets:
-        raise FileRejected(problems.xlsx_unreadable("no worksheet"))
+        raise FileRejected(problems.xlsx_unreadable("no worksheet", detail_da="intet regneark"))
     sheet: Any = workbook.worksheets[0]
     declared_rows = sheet.max_row if isinstance(sheet.max_row, int) else None
     # The <dimension> element is only a hint some writers get wrong; openpyxl
     # would silently stop at it, so read every row there is.
     sheet.reset_dimensions()
     raw_rows = _guarded(sheet.iter_rows(min_row=1), log)
-    header_row, header, formulas = _header(raw_rows)
+    header_row, header, formulas = _header(raw_rows, log)
     if formulas:
         raise FileRejected(problems.formula_not_allowed(header_row, "", formulas[0][1]))
     width = len(header)
@@ -140,7 +145,6 @@ def _first_sheet_table(workbook: Workbook, log: ProblemLog) -> Table:
         rows=_rows(raw_rows, header, width, log, counter),
         estimate_total=estimate,
         counter=counter,
-        layout={"sheet": str(sheet.title)},
         header_line=";".join(header),
         close=workbook.close,
     )
@@ -158,20 +162,24 @@ def _guarded(rows: Iterator[tuple[Any, ...]], log: ProblemLog) -> Iterator[tuple
             except StopIteration:
                 return
             except Exception as exc:  # malformed XML, failed CRC, forbidden entity...
-                log.add(problems.xlsx_unreadable(f"{type(exc).__name__} (række {number + 1})"))
+                log.add(problems.xlsx_unreadable, type(exc).__name__, row=number + 1)
                 return
         number += 1
         yield next((c.row for c in cells if getattr(c, "row", None)), number), list(cells)
 
 
-def _header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str], list[tuple[int, str]]]:
+def _header(
+    rows: Iterator[tuple[int, list[Any]]], log: ProblemLog
+) -> tuple[int, list[str], list[tuple[int, str]]]:
     for number, cells in rows:
         texts, formulas = _texts(cells)
         if any(texts):
             while texts and not texts[-1]:
                 texts.pop()
             return number, texts, formulas
-    raise FileRejected(problems.empty_file())
+    # The sheet broke before its header: that is the reason, not emptiness.
+    broken = [p for p in log.listed if p.code == "xlsx_unreadable"]
+    raise FileRejected(broken[0] if broken else problems.empty_file())
 
 
 def _rows(
@@ -191,9 +199,9 @@ def _rows(
         counter.rows += 1
         for index, formula in formulas:
             column = header[index] if index < width else ""
-            log.add(problems.formula_not_allowed(number, column, formula))
+            log.add(problems.formula_not_allowed, number, column, formula)
         if used > width:
-            log.add(problems.wrong_field_count(number, used, width, ";".join(texts[:used])))
+            log.add(problems.wrong_field_count, number, used, width, ";".join(texts[:used]))
             continue
         yield number, texts[:width] + [""] * (width - len(texts[:width]))
 
@@ -207,7 +215,7 @@ def _texts(cells: list[Any]) -> tuple[list[str], list[tuple[int, str]]]:
             formulas.append((index, _formula_text(cell.value)))
             texts.append("")
         else:
-            texts.append(cell_text(cell.value))
+            texts.append(cell_text(cell.value, getattr(cell, "number_format", None)))
     return texts, formulas
 
 
@@ -216,17 +224,24 @@ def _formula_text(value: Any) -> str:
     return str(getattr(value, "text", value))
 
 
-def cell_text(value: object) -> str:
+def cell_text(value: object, number_format: str | None = None) -> str:
     """A cell value as the text a CSV export would hold: whole floats without
-    ``.0`` (Excel stores 2300 as 2300.0), decimals with a point."""
+    ``.0`` (Excel stores 2300 as 2300.0), decimals with a point, never in
+    exponent notation, and a percentage as shown (45,3 %, not 0.453)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, bool):
         return "ja" if value else "nej"
+    if isinstance(value, int | float) and number_format and "%" in number_format:
+        # Excel keeps 45,3 % as 0.453; the file means 45.3.
+        value = round(value * 100, 10)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        return text if "e" not in text else f"{value:.15f}".rstrip("0")
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
