@@ -9,8 +9,10 @@ PYPROJECTS := $(wildcard libs/*/pyproject.toml contracts/pyproject.toml services
 
 # make run: every service on its SQLite file under var/, the local Kafka and Redis.
 RUN_ENV := DATA_DIR=$(CURDIR)/var KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 REDIS_URL=redis://127.0.0.1:6379/0
-# make test: the local PostgreSQL, Kafka and Redis (deploy/local/up writes .local/env).
-TEST_ENV = set -a && source .local/env && set +a && \
+# make test: the local PostgreSQL, Kafka and Redis (deploy/local/up writes their
+# addresses to $(LOCAL_STATE)/env).
+LOCAL_STATE := $(or $(DAGTILBUD_LOCAL_STATE),.local)
+TEST_ENV = set -a && source $(LOCAL_STATE)/env && set +a && \
 	export DATABASE_URL="$$LOCAL_POSTGRES_URL/postgres" \
 	       KAFKA_BOOTSTRAP_SERVERS="$$LOCAL_KAFKA_BOOTSTRAP_SERVERS" \
 	       REDIS_URL="redis://127.0.0.1:6379/1"
