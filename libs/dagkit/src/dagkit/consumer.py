@@ -74,7 +74,10 @@ class ConsumerRunner:
         self._stop.set()
 
     # ------------------------------------------------------------------ loop
-    def run(self, max_idle_polls: int | None = None) -> None:
+    def run(self, max_idle_polls: int | None = None, until_caught_up: bool = False) -> None:
+        """Consume until stop(); or, for batch jobs such as a rebuild, until
+        ``max_idle_polls`` empty polls in a row or until every assigned
+        partition has been read to its end (``until_caught_up``)."""
         self.consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
         idle = 0
         log.info("consumer started", extra={"group": self.group, "topics": self.topics})
@@ -82,8 +85,13 @@ class ConsumerRunner:
             while not self._stop.is_set():
                 batch = self.consumer.poll(timeout_ms=500)
                 if not batch:
+                    # Polls while the group is still forming are not idleness.
+                    if not self.consumer.assignment():
+                        continue
                     idle += 1
                     if max_idle_polls is not None and idle >= max_idle_polls:
+                        break
+                    if until_caught_up and self._caught_up():
                         break
                     continue
                 idle = 0
@@ -113,6 +121,11 @@ class ConsumerRunner:
         self.consumer.commit(pending)
         for tp in pending:
             del self._processed[tp]
+
+    def _caught_up(self) -> bool:
+        assigned = list(self.consumer.assignment())
+        ends = self.consumer.end_offsets(assigned)
+        return all(self.consumer.position(tp) >= ends[tp] for tp in assigned)
 
     def _report_lag(self) -> None:
         for tp in self.consumer.assignment():

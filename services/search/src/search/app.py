@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -13,6 +14,7 @@ from dagkit.logging import configure_logging
 from dagkit.web import create_service_app
 from search.api import blueprints
 from search.config import SERVICE, load_settings
+from search.domain.geocoding import PostcodeGeocoder
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +37,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["search.settings"] = dict(settings)
     app.extensions["search.engine"] = engine
+    app.extensions["search.geocoder"] = PostcodeGeocoder.load(Path(settings["reference_dir"]))
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

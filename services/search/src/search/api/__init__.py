@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-blueprints: list[Blueprint] = []
+from search.api.geocode import blp as geocode_blueprint
+
+blueprints: list[Blueprint] = [geocode_blueprint]

@@ -1,0 +1,132 @@
+"""Placing a postcode, town or address on the map, for distance search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from search.domain.geocoding import Geocoded, GeocodeError, Geocoder, Place
+
+blp = Blueprint(
+    "geocode",
+    __name__,
+    url_prefix="/v1",
+    description="Postcodes, towns and addresses to coordinates (postcode precision)",
+)
+
+GEOCODER_KEY = "search.geocoder"
+
+
+class GeocodeQuerySchema(Schema):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "A postcode, postcode and town, a town, or an address ending in "
+            "postcode and town",
+            "example": "Vestergade 12, 8000 Aarhus C",
+        },
+    )
+
+
+class GeocodedSchema(Schema):
+    query = fields.String(required=True)
+    lat = fields.Float(required=True, metadata={"description": "WGS84 latitude"})
+    lon = fields.Float(required=True, metadata={"description": "WGS84 longitude"})
+    postcode = fields.String(required=True, metadata={"example": "8000"})
+    name = fields.String(required=True, metadata={"example": "Aarhus C"})
+    precision = fields.String(
+        required=True,
+        metadata={"description": "postcode: the point is the postcode's centre"},
+    )
+    municipality_codes = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "Municipalities the postal district overlaps"},
+    )
+    alternatives = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "Other postcodes with the same name, when a town name was given "
+            "(København K has many)"
+        },
+    )
+
+
+class SuggestionSchema(Schema):
+    postcode = fields.String(required=True)
+    name = fields.String(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+
+
+class GeocodeErrorSchema(Schema):
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True, metadata={"description": "Reason in English"})
+    message_da = fields.String(required=True, metadata={"description": "Reason in Danish"})
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
+
+
+def _geocoder() -> Geocoder:
+    geocoder: Geocoder = current_app.extensions[GEOCODER_KEY]
+    return geocoder
+
+
+def _suggestion(place: Place) -> dict[str, Any]:
+    return {
+        "postcode": place.postcode,
+        "name": place.name,
+        "lat": place.point.lat,
+        "lon": place.point.lon,
+    }
+
+
+def _present(found: Geocoded) -> dict[str, Any]:
+    place = found.place
+    return {
+        "query": found.query,
+        "lat": place.point.lat,
+        "lon": place.point.lon,
+        "postcode": place.postcode,
+        "name": place.name,
+        "precision": found.precision,
+        "municipality_codes": list(place.municipality_codes),
+        "alternatives": [p.postcode for p in found.alternatives],
+    }
+
+
+@blp.route("/geocode")
+class Geocode(MethodView):
+    @blp.arguments(GeocodeQuerySchema, location="query")
+    @blp.response(200, GeocodedSchema)
+    @blp.alt_response(
+        422,
+        schema=GeocodeErrorSchema,
+        description="The input cannot be placed: the reason in English and Danish, and "
+        "places it may have meant. A missing or too long q gives the usual validation error.",
+    )
+    def get(self, args: dict[str, Any]) -> dict[str, Any] | tuple[Response, int]:
+        """The point of a postcode, town or address; an address is placed at its
+        postcode's centre."""
+        try:
+            found = _geocoder().geocode(args["q"])
+        except GeocodeError as exc:
+            # flask-smorest's abort() keeps only "message" and "errors", so the
+            # Danish reason and the suggestions need a response of their own.
+            body = GeocodeErrorSchema().dump(
+                {
+                    "code": 422,
+                    "status": "Unprocessable Entity",
+                    "message": exc.reason_en,
+                    "message_da": exc.reason_da,
+                    "suggestions": [_suggestion(p) for p in exc.suggestions],
+                }
+            )
+            return jsonify(body), 422
+        return _present(found)

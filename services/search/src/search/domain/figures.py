@@ -1,0 +1,77 @@
+"""National figures from the municipalities' figures.
+
+Per indicator and year: where child counts exist for that year, the mean over
+the municipalities that have one, weighted by their number of children
+(``antal_boern`` of the same year; a municipality without a count is left out
+and the figure says how many took part); in a year without any counts, the
+unweighted mean of municipalities.
+``antal_boern`` itself is summed. A missing value is left out, and so is a
+normering of 0, which means the municipality has no such offer. The method is
+part of every national figure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagtilbud_contracts.vocabulary import COUNT_INDICATORS, NORMERING_INDICATORS
+
+WEIGHTED = "weighted_by_children"
+UNWEIGHTED = "unweighted_mean_of_municipalities"
+SUM = "sum_of_municipalities"
+NO_DATA = "no_data"
+
+
+@dataclass(frozen=True)
+class NationalFigure:
+    indicator: str
+    year: int
+    value: float | None
+    method: str
+    municipalities: int  # how many contributed
+
+
+def contributes(indicator: str, value: float | None) -> bool:
+    if value is None:
+        return False
+    return not (indicator in NORMERING_INDICATORS and value == 0)
+
+
+def national_figures(
+    municipal: Mapping[int, Iterable[Mapping[str, Any]]],
+) -> list[NationalFigure]:
+    """``municipal``: municipality code -> its figures ({indicator, year, value})."""
+    values: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
+    children: dict[tuple[int, int], float] = {}
+    for code, figures in municipal.items():
+        for figure in figures:
+            indicator, year = str(figure["indicator"]), int(figure["year"])
+            value = None if figure["value"] is None else float(figure["value"])
+            if indicator == "antal_boern" and value is not None:
+                children[(code, year)] = value
+            values.setdefault((indicator, year), {})
+            if value is not None and contributes(indicator, value):
+                values[(indicator, year)][code] = value
+    out = []
+    for (indicator, year), by_code in sorted(values.items()):
+        out.append(_national(indicator, year, by_code, children))
+    return out
+
+
+def _national(
+    indicator: str, year: int, by_code: dict[int, float], children: dict[tuple[int, int], float]
+) -> NationalFigure:
+    if not by_code:
+        return NationalFigure(indicator, year, None, NO_DATA, 0)
+    if indicator in COUNT_INDICATORS:
+        return NationalFigure(indicator, year, float(sum(by_code.values())), SUM, len(by_code))
+    weighted = {code: v for code, v in by_code.items() if children.get((code, year), 0) > 0}
+    if weighted:
+        total = sum(children[(code, year)] for code in weighted)
+        value = sum(v * children[(code, year)] for code, v in weighted.items()) / total
+        return NationalFigure(indicator, year, round(value, 2), WEIGHTED, len(weighted))
+    value = sum(by_code.values()) / len(by_code)
+    return NationalFigure(indicator, year, round(value, 2), UNWEIGHTED, len(by_code))

@@ -1,0 +1,115 @@
+"""Events for the search service's tests, built from the shipped public data."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from dagkit.envelope import Envelope
+from dagkit.kafka import make_producer
+from dagtilbud_contracts.examples import load_examples
+from dagtilbud_contracts.registry import new_event
+from search.adapters.orm import institutions, municipality_statistics, national_figures, profiles
+
+SERVICE_ROOT = Path(__file__).resolve().parents[1]
+DATA = SERVICE_ROOT.parents[1] / "data"
+INDICATORS = (
+    "normering_0_2",
+    "normering_3_5",
+    "normering_dagpleje",
+    "andel_paedagogisk_uddannet_pct",
+    "antal_boern",
+)
+
+
+def institution_events(limit: int | None = None, version: int = 1) -> list[Envelope]:
+    with (DATA / "dagtilbud_enheder_dk.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[:limit]
+    events = []
+    for row in rows:
+        payload = {
+            "institution_number": row["id"],
+            "name": row["navn"],
+            "kind": row["type"],
+            "ownership": row["ejerform"],
+            "municipality_code": int(row["kommunekode"]),
+            "address": {
+                "street": row["adresse"],
+                "postcode": row["postnr"].zfill(4),
+                "city": row["postdistrikt"],
+            },
+            "location": {"lat": float(row["lat"]), "lon": float(row["lon"])},
+            "accepts_0_2": row["type"] in ("vuggestue", "aldersintegreret", "dagpleje"),
+            "accepts_3_5": row["type"] in ("boernehave", "aldersintegreret"),
+            "capacity": None,
+            "status": "active",
+            "register_source": "STIL Dagtilbudsregisteret",
+            "dataset_version": "register:1",
+            "opened_on": None,
+            "closed_on": None,
+            "contact": None,
+        }
+        events.append(
+            new_event("dk.dagtilbud.institution.registered.v1", payload, aggregate_version=version)
+        )
+    return events
+
+
+def statistics_events() -> list[Envelope]:
+    figures: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    with (DATA / "dagtilbud_kommune_statistik_2017_2023.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            key = (int(row["kommunekode"]), row["kommune"])
+            for indicator in INDICATORS:
+                if row[indicator] != "":
+                    figures[key].append(
+                        {
+                            "indicator": indicator,
+                            "year": int(row["aar"]),
+                            "value": float(row[indicator]),
+                            "source": row["kilde"],
+                        }
+                    )
+    return [
+        new_event(
+            "dk.dagtilbud.statistics.published.v1",
+            {
+                "municipality_code": code,
+                "municipality_name": name,
+                "figures": figs,
+                "dataset_version": "statistics:2",
+            },
+            aggregate_version=1,
+        )
+        for (code, name), figs in sorted(figures.items())
+    ]
+
+
+def profile_events() -> list[Envelope]:
+    return [
+        new_event(raw["type"], raw["data"], aggregate_version=raw["aggregateversion"])
+        for _path, raw in load_examples("dk.dagtilbud.profile.updated.v1")
+    ]
+
+
+def publish(bootstrap: str, topic: str, events: list[Envelope]) -> None:
+    producer = make_producer(bootstrap, "search-test")
+    for event in events:
+        producer.send(topic, key=event.subject.encode(), value=event.to_json())
+    producer.flush()
+    producer.close()
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """The read model's content, without the times rows were written."""
+    out = {}
+    with engine.connect() as conn:
+        for table in (institutions, profiles, municipality_statistics, national_figures):
+            columns = [c for c in table.c if c.name != "updated_at"]
+            rows = conn.execute(select(*columns).order_by(*table.primary_key.columns))
+            out[table.name] = [tuple(str(v) for v in row) for row in rows]
+    return out

@@ -1,0 +1,100 @@
+"""GET /v1/geocode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from dagkit.web import create_service_app, openapi_document
+from search.api.geocode import blp
+from search.domain.geocoding import PostcodeGeocoder
+
+DATA_DIR = Path(__file__).resolve().parents[3] / "data"
+
+
+@pytest.fixture(scope="module")
+def app() -> Flask:
+    app, api = create_service_app("search", {}, title="t")
+    app.extensions["search.geocoder"] = PostcodeGeocoder.load(DATA_DIR)
+    api.register_blueprint(blp)
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def test_places_an_address(client: FlaskClient) -> None:
+    response = client.get("/v1/geocode", query_string={"q": "Vestergade 12, 8000 Aarhus C"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body == {
+        "query": "Vestergade 12, 8000 Aarhus C",
+        "lat": pytest.approx(56.15, abs=0.1),
+        "lon": pytest.approx(10.2, abs=0.1),
+        "postcode": "8000",
+        "name": "Aarhus C",
+        "precision": "postcode",
+        "municipality_codes": [751],
+        "alternatives": [],
+    }
+
+
+def test_places_a_town_with_danish_letters_spelled_out(client: FlaskClient) -> None:
+    body = client.get("/v1/geocode?q=Vanloese").get_json()
+    assert (body["postcode"], body["name"]) == ("2720", "Vanløse")
+
+
+def test_a_shared_name_lists_the_other_postcodes(client: FlaskClient) -> None:
+    body = client.get("/v1/geocode", query_string={"q": "København K"}).get_json()
+    assert body["postcode"] == "1050"
+    assert len(body["alternatives"]) == 231
+    assert body["alternatives"][0] == "1051"
+
+
+def test_unplaceable_input_gives_reasons_and_suggestions(client: FlaskClient) -> None:
+    response = client.get("/v1/geocode", query_string={"q": "8000 København"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == 422
+    assert body["status"] == "Unprocessable Entity"
+    assert body["message"] == "Postcode 8000 belongs to Aarhus C, not København."
+    assert body["message_da"] == "Postnummeret 8000 hører til Aarhus C, ikke København."
+    first = body["suggestions"][0]
+    assert set(first) == {"postcode", "name", "lat", "lon"}
+    assert (first["postcode"], first["name"]) == ("8000", "Aarhus C")
+    assert "København K" in {s["name"] for s in body["suggestions"]}
+
+
+@pytest.mark.parametrize("q", ["0001", "", "xyzzy", "København"])
+def test_refusals_share_one_shape(client: FlaskClient, q: str) -> None:
+    response = client.get("/v1/geocode", query_string={"q": q})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert set(body) == {"code", "status", "message", "message_da", "suggestions"}
+    assert body["message"]
+    assert body["message_da"]
+
+
+def test_missing_q_is_a_validation_error(client: FlaskClient) -> None:
+    response = client.get("/v1/geocode")
+    assert response.status_code == 422
+    assert "q" in response.get_json()["errors"]["query"]
+
+
+def test_an_overlong_q_is_a_validation_error(client: FlaskClient) -> None:
+    response = client.get("/v1/geocode", query_string={"q": "x" * 201})
+    assert response.status_code == 422
+    assert "q" in response.get_json()["errors"]["query"]
+
+
+def test_documented_in_openapi(app: Flask) -> None:
+    spec = openapi_document(app.extensions["dagkit.api"])
+    operation = spec["paths"]["/v1/geocode"]["get"]
+    assert {"200", "422"} <= set(operation["responses"])
+    assert operation["parameters"][0]["name"] == "q"
+    assert "GeocodeError" in spec["components"]["schemas"]
