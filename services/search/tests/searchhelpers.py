@@ -113,3 +113,40 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(select(*columns).order_by(*table.primary_key.columns))
             out[table.name] = [tuple(str(v) for v in row) for row in rows]
     return out
+
+
+MEAL_VARIANTS = [
+    None,
+    {"offered": False, "kind": None, "diets": [], "price_per_month_dkk": None},
+    {"offered": True, "kind": "frokost", "diets": ["vegetar"], "price_per_month_dkk": 850.0},
+    {
+        "offered": True,
+        "kind": "fuld_forplejning",
+        "diets": ["halal", "glutenfri"],
+        "price_per_month_dkk": 1200.0,
+    },
+]
+HOURS = [("06:30", "17:00"), ("07:00", "16:30"), ("06:00", "17:30"), ("07:30", "16:00")]
+TAGS = [[], ["udeliv"], ["udeliv", "naturboernehave"], ["musik"]]
+
+
+def generated_profile_events(numbers: list[str]) -> list[Envelope]:
+    """Varied, valid profiles so every filter has something to find."""
+    events = []
+    for i, number in enumerate(numbers):
+        opens, closes = HOURS[i % len(HOURS)]
+        hours = [{"weekday": d, "opens": opens, "closes": closes} for d in range(5)]
+        payload = {
+            "institution_number": number,
+            "description": None,
+            "opening_hours": hours if i % 5 else hours[:4],  # some leave Friday out
+            "closing_days": [],
+            "contact": {"leader_name": None, "phone": None, "email": None, "website": None},
+            "meal_scheme": MEAL_VARIANTS[i % len(MEAL_VARIANTS)],
+            "tags": TAGS[i % len(TAGS)],
+            "dagpleje": None,
+            "updated_at": "2026-11-01T10:00:00Z",
+            "updated_by": "86d08fad-3ede-4451-a9bc-c54cafa493be",
+        }
+        events.append(new_event("dk.dagtilbud.profile.updated.v1", payload, aggregate_version=1))
+    return events

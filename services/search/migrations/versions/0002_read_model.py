@@ -71,9 +71,16 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("number", name=op.f("pk_profiles")),
     )
+    op.create_table(
+        "read_model_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("generation", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_read_model_state")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("read_model_state")
     op.drop_table("profiles")
     op.drop_table("national_figures")
     op.drop_table("municipality_statistics")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask
 
 from dagkit.db import engine_from_settings
@@ -15,6 +16,7 @@ from dagkit.web import create_service_app
 from search.api import blueprints
 from search.config import SERVICE, load_settings
 from search.domain.geocoding import PostcodeGeocoder
+from search.service_layer.searching import Searcher
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
@@ -38,6 +40,12 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["search.settings"] = dict(settings)
     app.extensions["search.engine"] = engine
     app.extensions["search.geocoder"] = PostcodeGeocoder.load(Path(settings["reference_dir"]))
+    # Short timeouts: when Redis is gone the database answers instead, quickly.
+    redis_client = redis.Redis.from_url(
+        settings["redis_url"], socket_connect_timeout=0.2, socket_timeout=0.5
+    )
+    app.extensions["search.redis"] = redis_client
+    app.extensions["search.searcher"] = Searcher(engine, redis_client)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

@@ -6,7 +6,18 @@ ordered against each other: a profile may arrive before its institution.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Index, Integer, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+)
 
 from dagkit.tables import add_kit_tables, service_metadata
 
@@ -56,6 +67,15 @@ municipality_statistics = Table(
     Column("name", String(100), nullable=False),
     Column("figures", JSON, nullable=False),  # [{indicator, year, value, source}]
     Column("dataset_version", String(100), nullable=False),
+)
+
+# Bumped in the transaction of every applied event: caches and the Redis geo
+# index compare it with theirs and rebuild when they are behind.
+read_model_state = Table(
+    "read_model_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("generation", BigInteger, nullable=False),
 )
 
 national_figures = Table(

@@ -8,18 +8,36 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dagkit.envelope import Envelope
 from dagtilbud_contracts import institution, profile, statistics
-from search.adapters.orm import institutions, municipality_statistics, national_figures, profiles
+from search.adapters.orm import (
+    institutions,
+    municipality_statistics,
+    national_figures,
+    profiles,
+    read_model_state,
+)
 from search.domain.figures import national_figures as compute_national
 from search.domain.opening_hours import weekday_span
 from search.domain.text import fold
 
 TOPICS = ["ingest.institutions.v1", "ingest.statistics.v1", "profiles.profiles.v1"]
 CONSUMER_GROUP = "search.read-model"
+
+
+def bump_generation(session: Session) -> None:
+    """Every applied event moves the read model on: caches keyed by the old
+    generation are no longer read, and the geo index is rebuilt."""
+    updated = session.execute(
+        update(read_model_state)
+        .where(read_model_state.c.id == 1)
+        .values(generation=read_model_state.c.generation + 1)
+    )
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(read_model_state).values(id=1, generation=1))
 
 
 def _upsert(session: Session, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
@@ -52,6 +70,7 @@ def apply_institution(session: Session, event: Envelope) -> None:
             "updated_at": datetime.now(UTC),
         },
     )
+    bump_generation(session)
 
 
 def apply_profile(session: Session, event: Envelope) -> None:
@@ -73,6 +92,7 @@ def apply_profile(session: Session, event: Envelope) -> None:
             "updated_at": datetime.now(UTC),
         },
     )
+    bump_generation(session)
 
 
 def apply_statistics(session: Session, event: Envelope) -> None:
@@ -88,6 +108,7 @@ def apply_statistics(session: Session, event: Envelope) -> None:
         },
     )
     _recompute_national(session)
+    bump_generation(session)
 
 
 def _recompute_national(session: Session) -> None:

@@ -21,7 +21,7 @@ from search.adapters.orm import (
     national_figures,
     profiles,
 )
-from search.service_layer.handlers import CONSUMER_GROUP, HANDLERS, TOPICS
+from search.service_layer.handlers import CONSUMER_GROUP, HANDLERS, TOPICS, bump_generation
 
 log = logging.getLogger(__name__)
 READ_MODEL = (institutions, profiles, municipality_statistics, national_figures)
@@ -31,6 +31,7 @@ def drop_read_model(engine: Engine, group: str = CONSUMER_GROUP) -> None:
     with transaction(make_session_factory(engine)) as session:
         for table in READ_MODEL:
             session.execute(delete(table))
+        bump_generation(session)
         # What the group has seen goes too, or the replay would be skipped.
         for table in (kit_tables.inbox, kit_tables.aggregate_versions):
             session.execute(delete(table).where(table.c.consumer_group == group))

@@ -1,0 +1,30 @@
+"""Reads of the search read model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from search.adapters.orm import institutions, municipality_statistics, national_figures, profiles
+
+
+def institution_rows(session: Session, numbers: list[str] | None = None) -> list[dict[str, Any]]:
+    """Institutions joined with their profiles (None where none is reported)."""
+    query = select(institutions, profiles.c.profile).outerjoin(
+        profiles, profiles.c.number == institutions.c.number
+    )
+    if numbers is not None:
+        query = query.where(institutions.c.number.in_(numbers))
+    return [dict(row) for row in session.execute(query.order_by(institutions.c.number)).mappings()]
+
+
+def municipal_figures(session: Session) -> dict[int, dict[str, Any]]:
+    rows = session.execute(select(municipality_statistics)).mappings()
+    return {row["municipality_code"]: dict(row) for row in rows}
+
+
+def national(session: Session) -> dict[tuple[str, int], dict[str, Any]]:
+    rows = session.execute(select(national_figures)).mappings()
+    return {(row["indicator"], row["year"]): dict(row) for row in rows}

@@ -1,0 +1,318 @@
+"""GET /v1/search and /v1/institutions on the full national data."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from searchhelpers import (
+    SERVICE_ROOT,
+    generated_profile_events,
+    institution_events,
+    statistics_events,
+)
+from sqlalchemy import create_engine, make_url, text
+
+from dagkit.db import make_engine, make_session_factory, transaction
+from dagkit.migrations import upgrade
+from dagkit.testing.fixtures import drop_database
+from dagtilbud_contracts.registry import new_event
+from search.app import create_app
+from search.config import load_settings
+from search.service_layer.handlers import HANDLERS
+from search.service_layer.searching import SearchQuery
+
+
+def apply_all(url: str, events: list[Any]) -> None:
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        for event in events:
+            HANDLERS[event.type](session, event)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def national_url(postgres_url: str) -> Iterator[str]:
+    """A read model holding the whole national register, the statistics and
+    generated profiles for a third of the institutions."""
+    name = f"test_search_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(
+        make_url(postgres_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_url).set(drivername="postgresql+psycopg", database=name)
+    rendered = url.render_as_string(hide_password=False)
+    upgrade(SERVICE_ROOT, rendered)
+    register = institution_events()
+    apply_all(
+        rendered,
+        [
+            *register,
+            *statistics_events(),
+            *generated_profile_events([e.subject for e in register[::3]]),
+        ],
+    )
+    yield rendered
+    drop_database(admin, name)
+    admin.dispose()
+
+
+@pytest.fixture
+def app(
+    national_url: str, redis_url: str, kafka_bootstrap: str, tmp_path: Path, redis_client: Any
+) -> Iterator[Flask]:
+    settings = load_settings(
+        {
+            "DATABASE_URL": national_url,
+            "DATA_DIR": str(tmp_path),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "REDIS_URL": redis_url,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    application = create_app(settings)
+    yield application
+    application.extensions["search.engine"].dispose()
+    application.extensions["search.redis"].close()
+
+
+def independent_distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance from the chord between unit vectors (not haversine)."""
+
+    def vector(lat: float, lon: float) -> tuple[float, float, float]:
+        la, lo = math.radians(lat), math.radians(lon)
+        return (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
+
+    a, b = vector(lat1, lon1), vector(lat2, lon2)
+    chord = math.dist(a, b)
+    return 2 * 6_371_008.8 * math.asin(chord / 2)
+
+
+def all_pages(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    hits: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        body = client.get("/v1/search", query_string=query).get_json()
+        hits.extend(body["hits"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return hits
+
+
+AARHUS = {"lat": 56.1572, "lon": 10.2107}
+
+
+def test_distances_match_an_independent_formula_and_are_sorted(app: Flask) -> None:
+    body = (
+        app.test_client()
+        .get("/v1/search", query_string={**AARHUS, "radius_km": 3, "limit": 100})
+        .get_json()
+    )
+    assert body["total"] > 20
+    distances = [hit["distance_m"] for hit in body["hits"]]
+    assert distances == sorted(distances)
+    for hit in body["hits"]:
+        expected = independent_distance_m(
+            AARHUS["lat"], AARHUS["lon"], hit["location"]["lat"], hit["location"]["lon"]
+        )
+        assert abs(hit["distance_m"] - expected) <= 1.0
+        assert hit["distance_m"] <= 3000
+
+
+def test_a_postcode_is_geocoded_and_an_unknown_one_gets_suggestions(app: Flask) -> None:
+    client = app.test_client()
+    body = client.get("/v1/search", query_string={"q": "Vestergade 12, 8000 Aarhus C"}).get_json()
+    assert body["point"]["geocoded"]["postcode"] == "8000"
+    assert body["total"] > 0
+    bad = client.get("/v1/search", query_string={"q": "0001"})
+    assert bad.status_code == 422
+    assert bad.get_json()["suggestions"]
+
+
+FILTERS = [
+    ({"age_group": "0-2"}, lambda h, d: h["accepts_0_2"]),
+    ({"age_group": "3-5"}, lambda h, d: h["accepts_3_5"]),
+    ({"kind": "vuggestue,dagpleje"}, lambda h, d: h["kind"] in ("vuggestue", "dagpleje")),
+    ({"ownership": "privat"}, lambda h, d: h["ownership"] == "privat"),
+    ({"municipality": 751}, lambda h, d: h["municipality"]["code"] == 751),
+    ({"meal": "offered"}, lambda h, d: h["meal_offered"] is True),
+    ({"meal": "none"}, lambda h, d: h["meal_offered"] is False),
+    (
+        {"meal": "halal"},
+        lambda h, d: "halal" in ((d()["profile"] or {}).get("meal_scheme") or {}).get("diets", []),
+    ),
+    (
+        {"open_before": "06:45"},
+        lambda h, d: h["opens_latest"] is not None and h["opens_latest"] <= "06:45",
+    ),
+    (
+        {"open_after": "17:00"},
+        lambda h, d: h["closes_earliest"] is not None and h["closes_earliest"] >= "17:00",
+    ),
+    ({"tag": "udeliv"}, lambda h, d: "udeliv" in h["tags"]),
+    (
+        {"name": "boernehus"},
+        lambda h, d: "ørnehus" in h["name"].lower() or "oernehus" in h["name"].lower(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "holds"), FILTERS, ids=[str(f[0]) for f in FILTERS])
+def test_each_filter_keeps_exactly_what_it_says(
+    app: Flask, params: dict[str, Any], holds: Any
+) -> None:
+    client = app.test_client()
+    base = {**AARHUS, "radius_km": 15, "limit": 100}
+    everything = {h["institution_number"]: h for h in all_pages(client, base)}
+    kept = all_pages(client, {**base, **params})
+    kept_ids = {h["institution_number"] for h in kept}
+    assert kept, f"nothing for {params}"
+    for number, hit in everything.items():
+
+        def detail(n: str = number) -> Any:
+            return client.get(f"/v1/institutions/{n}").get_json()
+
+        assert bool(holds(hit, detail)) == (number in kept_ids), (number, params)
+
+
+def test_filters_combine_and_facets_count_the_result(app: Flask) -> None:
+    client = app.test_client()
+    params = {
+        **AARHUS,
+        "radius_km": 20,
+        "age_group": "3-5",
+        "ownership": "kommunal",
+        "meal": "offered",
+        "limit": 100,
+    }
+    hits = all_pages(client, params)
+    assert hits
+    assert all(
+        h["accepts_3_5"] and h["ownership"] == "kommunal" and h["meal_offered"] for h in hits
+    )
+    facets = client.get("/v1/search", query_string=params).get_json()["facets"]
+    assert sum(facets["kind"].values()) == len(hits)
+    assert facets["ownership"] == {"kommunal": len(hits)}
+    assert facets["meal"]["offered"] == len(hits)
+
+
+def test_danish_name_folding(app: Flask) -> None:
+    client = app.test_client()
+    copenhagen = {"lat": 55.6761, "lon": 12.5683, "radius_km": 50, "limit": 100}
+    with_letters = all_pages(client, {**copenhagen, "name": "børnehus"})
+    spelled_out = all_pages(client, {**copenhagen, "name": "BOERNEHUS"})
+    assert with_letters
+    assert [h["institution_number"] for h in with_letters] == [
+        h["institution_number"] for h in spelled_out
+    ]
+
+
+def test_sorting_by_name_and_normering(app: Flask) -> None:
+    client = app.test_client()
+    base = {**AARHUS, "radius_km": 30, "limit": 100}
+    by_name = all_pages(client, {**base, "sort": "name"})
+    from search.domain.text import fold
+
+    assert [fold(h["name"]) for h in by_name] == sorted(fold(h["name"]) for h in by_name)
+    by_normering = all_pages(client, {**base, "sort": "normering", "age_group": "3-5"})
+    values = [h["normering"]["value"] for h in by_normering if h["normering"]]
+    assert values == sorted(values)
+
+
+def test_cursor_pages_neither_skip_nor_repeat_while_events_arrive(
+    app: Flask, national_url: str
+) -> None:
+    client = app.test_client()
+    params = {**AARHUS, "radius_km": 10, "limit": 25}
+    first = client.get("/v1/search", query_string=params).get_json()
+    before = {h["institution_number"] for h in all_pages(client, {**params, "limit": 100})}
+    seen = [h["institution_number"] for h in first["hits"]]
+    cursor = first["next_cursor"]
+    # Events arrive between pages: a new institution right at the centre (it sorts
+    # before the cursor) and a renamed one further out.
+    [template] = institution_events(limit=1)
+    newcomer = template.data | {
+        "institution_number": "ZZ9001",
+        "name": "Nyt Børnehus",
+        "municipality_code": 751,
+        "location": {"lat": AARHUS["lat"], "lon": AARHUS["lon"]},
+    }
+    apply_all(
+        national_url,
+        [new_event("dk.dagtilbud.institution.registered.v1", newcomer, aggregate_version=1)],
+    )
+    while cursor:
+        body = client.get("/v1/search", query_string={**params, "cursor": cursor}).get_json()
+        seen.extend(h["institution_number"] for h in body["hits"])
+        cursor = body["next_cursor"]
+    assert len(seen) == len(set(seen)), "a page repeated an institution"
+    assert before <= set(seen), "a page skipped an institution"
+
+
+def test_redis_and_database_paths_give_identical_results_on_national_data(app: Flask) -> None:
+    searcher = app.extensions["search.searcher"]
+    rng = random.Random(7)
+    for _ in range(40):
+        query = SearchQuery(
+            lat=rng.uniform(54.8, 57.6),
+            lon=rng.uniform(8.2, 12.6),
+            radius_km=rng.choice([2, 5, 15, 50]),
+            limit=100,
+            sort=rng.choice(["distance", "name", "normering"]),
+            age_group=rng.choice([None, "0-2", "3-5"]),
+        )
+        via_redis = searcher.search(query)
+        via_database = searcher.search(query, use_redis=False)
+        assert via_redis.geo_source == "redis"
+        assert via_database.geo_source == "database"
+        assert via_redis.body == via_database.body
+
+
+def test_without_redis_the_database_answers_and_says_so(
+    national_url: str, kafka_bootstrap: str, tmp_path: Path, app: Flask
+) -> None:
+    settings = load_settings(
+        {
+            "DATABASE_URL": national_url,
+            "DATA_DIR": str(tmp_path),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    down = create_app(settings)
+    params = {**AARHUS, "radius_km": 5}
+    response = down.test_client().get("/v1/search", query_string=params)
+    assert response.status_code == 200
+    assert response.headers["X-Geo-Source"] == "database"
+    healthy = app.test_client().get("/v1/search", query_string=params)
+    assert healthy.headers["X-Geo-Source"] == "redis"
+    assert response.get_json()["hits"] == healthy.get_json()["hits"]
+    down.extensions["search.engine"].dispose()
+    down.extensions["search.redis"].close()
+
+
+def test_institution_detail_has_municipal_and_national_figures(app: Flask) -> None:
+    client = app.test_client()
+    body = client.get("/v1/search", query_string={**AARHUS, "radius_km": 1}).get_json()
+    number = body["hits"][0]["institution_number"]
+    detail = client.get(f"/v1/institutions/{number}").get_json()
+    figures = {f["indicator"]: f for f in detail["figures"]}
+    normering = figures["normering_3_5"]
+    assert normering["municipality"]["year"] == 2023
+    assert normering["municipality"]["source"]
+    assert normering["national"]["year"] == 2023
+    assert normering["national"]["method"] in (
+        "weighted_by_children",
+        "unweighted_mean_of_municipalities",
+    )
+    assert figures["andel_ikke_dansk_baggrund_pct"]["municipality"] is None
+    assert client.get("/v1/institutions/XX0000").status_code == 404
