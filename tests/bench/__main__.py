@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import ingest_import, kit_roundtrip
+from tests.bench import ingest_import, kit_roundtrip, search_load
 
 
 def main() -> int:
-    results = [kit_roundtrip.run(), ingest_import.run()]
+    results = [kit_roundtrip.run(), ingest_import.run(), search_load.run()]
     print()
     failed = [name for result in results for name, ok in result.items() if not ok]
     for name in failed:

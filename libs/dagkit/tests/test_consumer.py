@@ -160,3 +160,26 @@ def test_relay_and_consumer_on_the_embedded_default(
     relay.producer.close()
     engine.dispose()
     _ = KafkaProducer  # the kit's producer is kafka-python's
+
+
+def test_batched_transactions_apply_once_and_fall_back_around_a_poison_event(
+    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
+) -> None:
+    topic = new_topic("kit.batched", partitions=1)
+    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+    events = [make_event("D", seq) for seq in range(30)]
+    poison = make_event("E", 0, poison=True)
+    values = [e.to_json() for e in events[:15]] + [poison.to_json()]
+    values += [e.to_json() for e in events[15:]] + [events[3].to_json()]  # and a duplicate
+    produce(kafka_bootstrap, topic, [("D", v) for v in values])
+
+    runner = runner_for(kit_engine, kafka_bootstrap, topic, "batched")
+    runner.batch_transactions = True
+    runner.run(max_idle_polls=4)
+
+    with kit_engine.connect() as conn:
+        seqs = [r.seq for r in conn.execute(select(applied.c.seq).order_by(applied.c.id))]
+    assert seqs == list(range(30))
+    assert outcomes(kit_engine)[poison.id] == "dead_lettered"
+    (dead,) = read_raw_records(kafka_bootstrap, dead_letter_topic(topic), 1)
+    assert dead.value == poison.to_json()

@@ -316,3 +316,34 @@ def test_institution_detail_has_municipal_and_national_figures(app: Flask) -> No
     )
     assert figures["andel_ikke_dansk_baggrund_pct"]["municipality"] is None
     assert client.get("/v1/institutions/XX0000").status_code == 404
+
+
+def test_a_cached_answer_is_never_older_than_a_second_after_an_event(
+    app: Flask, national_url: str
+) -> None:
+    import time
+
+    client = app.test_client()
+    params = {"lat": 55.4038, "lon": 10.4024, "radius_km": 2, "limit": 100}  # Odense
+    first = client.get("/v1/search", query_string=params)
+    again = client.get("/v1/search", query_string=params)
+    assert again.headers["X-Cache"] == "hit"
+    assert again.get_json() == first.get_json()
+    [template] = institution_events(limit=1)
+    newcomer = template.data | {
+        "institution_number": "ZZ9002",
+        "name": "Odense Nye Børnehus",
+        "municipality_code": 461,
+        "location": {"lat": params["lat"], "lon": params["lon"]},
+    }
+    apply_all(
+        national_url,
+        [new_event("dk.dagtilbud.institution.registered.v1", newcomer, aggregate_version=1)],
+    )
+    applied = time.monotonic()
+    while True:
+        body = client.get("/v1/search", query_string=params).get_json()
+        if any(h["institution_number"] == "ZZ9002" for h in body["hits"]):
+            break
+        assert time.monotonic() - applied < 1.0, "a cached answer outlived the event by 1 s"
+        time.sleep(0.02)

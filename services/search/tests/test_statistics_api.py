@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from dagkit.db import make_session_factory, transaction
 from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
-from search.api.statistics import METHOD_DESCRIPTION_DA, blp
+from search.api.statistics import METHOD_DESCRIPTION_DA
 from search.app import create_app
 from search.config import load_settings
 from search.domain import figures
@@ -41,7 +41,6 @@ def app(
         }
     )
     app = create_app(settings)
-    app.extensions["dagkit.api"].register_blueprint(blp)
     yield app
     app.extensions["search.engine"].dispose()
 

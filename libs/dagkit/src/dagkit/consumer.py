@@ -56,6 +56,7 @@ class ConsumerRunner:
         dlq_producer: KafkaProducer,
         retry: RetryPolicy | None = None,
         from_beginning: bool = False,
+        batch_transactions: bool = False,
     ) -> None:
         self.group = group
         self.topics = list(topics)
@@ -66,6 +67,9 @@ class ConsumerRunner:
         self.dlq_producer = dlq_producer
         self.retry = retry or RetryPolicy()
         self.from_beginning = from_beginning
+        # Apply each polled batch of a partition in one transaction (a rebuild
+        # reads thousands of events); any failure falls back to one at a time.
+        self.batch_transactions = batch_transactions
         self._stop = threading.Event()
         self._processed: dict[TopicPartition, int] = {}
 
@@ -96,6 +100,9 @@ class ConsumerRunner:
                     continue
                 idle = 0
                 for tp, records in batch.items():
+                    if self.batch_transactions and self._apply_together(records):
+                        self._processed[tp] = records[-1].offset + 1
+                        continue
                     for record in records:
                         if self._stop.is_set():
                             break
@@ -170,45 +177,61 @@ class ConsumerRunner:
                 EVENTS_CONSUMED.labels(self.group, record.topic, outcome).inc()
                 return outcome
 
+    def _apply_together(self, records: list[Any]) -> bool:
+        """All records of one partition's batch in one transaction, or none."""
+        try:
+            events = [Envelope.from_json(record.value) for record in records]
+            outcomes: list[str] = []
+            with self.session_factory() as session, session.begin():
+                for record, event in zip(records, events, strict=True):
+                    outcomes.append(self._apply_in(session, record, event))
+        except Exception as exc:
+            log.info("batch fell back to one event at a time", extra={"error": repr(exc)})
+            return False
+        for record, outcome in zip(records, outcomes, strict=True):
+            EVENTS_CONSUMED.labels(self.group, record.topic, outcome).inc()
+        return True
+
     def _apply(self, record: Any, event: Envelope) -> str:
-        inbox, versions = self.tables.inbox, self.tables.aggregate_versions
         with self.session_factory() as session, session.begin():
-            seen = session.execute(
-                select(inbox.c.outcome).where(
-                    inbox.c.consumer_group == self.group, inbox.c.event_id == event.id
-                )
-            ).first()
-            if seen is not None:
-                return "duplicate"
-            key = (
-                versions.c.consumer_group == self.group,
-                versions.c.topic == record.topic,
-                versions.c.subject == event.subject,
+            return self._apply_in(session, record, event)
+
+    def _apply_in(self, session: Session, record: Any, event: Envelope) -> str:
+        inbox, versions = self.tables.inbox, self.tables.aggregate_versions
+        seen = session.execute(
+            select(inbox.c.outcome).where(
+                inbox.c.consumer_group == self.group, inbox.c.event_id == event.id
             )
-            stored = session.execute(
-                select(versions.c.version).where(*key).with_for_update()
-            ).scalar_one_or_none()
-            if stored is not None and stored >= event.aggregateversion:
-                outcome = "stale"
+        ).first()
+        if seen is not None:
+            return "duplicate"
+        key = (
+            versions.c.consumer_group == self.group,
+            versions.c.topic == record.topic,
+            versions.c.subject == event.subject,
+        )
+        stored = session.execute(
+            select(versions.c.version).where(*key).with_for_update()
+        ).scalar_one_or_none()
+        if stored is not None and stored >= event.aggregateversion:
+            outcome = "stale"
+        else:
+            handler = self.handlers.get(event.type)
+            outcome = "ignored" if handler is None else "applied"
+            if handler is not None:
+                handler(session, event)
+            if stored is None:
+                session.execute(
+                    insert(versions).values(
+                        consumer_group=self.group,
+                        topic=record.topic,
+                        subject=event.subject,
+                        version=event.aggregateversion,
+                    )
+                )
             else:
-                handler = self.handlers.get(event.type)
-                outcome = "ignored" if handler is None else "applied"
-                if handler is not None:
-                    handler(session, event)
-                if stored is None:
-                    session.execute(
-                        insert(versions).values(
-                            consumer_group=self.group,
-                            topic=record.topic,
-                            subject=event.subject,
-                            version=event.aggregateversion,
-                        )
-                    )
-                else:
-                    session.execute(
-                        update(versions).where(*key).values(version=event.aggregateversion)
-                    )
-            self._record(session, record, event.id, outcome)
+                session.execute(update(versions).where(*key).values(version=event.aggregateversion))
+        self._record(session, record, event.id, outcome)
         return outcome
 
     def _record(self, session: Session, record: Any, event_id: str, outcome: str) -> None:

@@ -76,7 +76,7 @@ class CompareQuerySchema(Schema):
         validate=validate.Length(min=MIN_IDS, max=MAX_IDS),
         metadata={
             "description": "2 to 4 distinct institution numbers, comma separated",
-            "example": "G18062,D10041",
+            "example": ["G18062", "D10041"],
         },
     )
 

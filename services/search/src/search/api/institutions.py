@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import current_app, jsonify
+from flask import Response, current_app, g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -105,6 +106,32 @@ def _searcher() -> Searcher:
     return searcher
 
 
+def _answer_key() -> str:
+    """The query as asked (sorted arguments): a repeated search is answered from
+    Redis before its arguments are even parsed."""
+    return "search:" + urlencode(sorted(request.args.items(multi=True)))
+
+
+@blp.before_request
+def _answer_from_cache() -> Response | None:
+    if request.endpoint != "institutions.Search":
+        return None
+    cached = _searcher().cached_answer(_answer_key())
+    if cached is None:
+        return None
+    return Response(
+        cached, mimetype="application/json", headers={"X-Geo-Source": "redis", "X-Cache": "hit"}
+    )
+
+
+@blp.after_request
+def _remember_answer(response: Response) -> Response:
+    generation = g.pop("search_generation", None)
+    if generation is not None and response.status_code == 200:
+        _searcher().remember_answer(_answer_key(), generation, response.get_data())
+    return response
+
+
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(sorted(set(value.split(",")))) if value else ()
 
@@ -168,8 +195,11 @@ class Search(MethodView):
             result = _searcher().search(query)
         except InvalidCursor as exc:
             abort(422, message=str(exc))
+        if result.geo_source == "redis":
+            # Only answers that Redis helped make are cached (Redis is up).
+            g.search_generation = result.generation
         body = {**result.body, "point": point}
-        return body, 200, {"X-Geo-Source": result.geo_source}
+        return body, 200, {"X-Geo-Source": result.geo_source, "X-Cache": "miss"}
 
 
 @blp.route("/institutions/<string:number>")

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -316,7 +317,7 @@ class Municipalities(MethodView):
 @blp.route("/municipalities/<int:code>")
 class Municipality(MethodView):
     @blp.response(200, StatsMunicipalityDetailSchema)
-    @blp.alt_response(404, description="Not a municipality code")
+    @blp.alt_response(404, schema=ErrorSchema, description="Not a municipality code")
     @blp.doc(
         description="Every indicator over every year for one municipality, each year with "
         "the national figure of that year and the municipality's rank. " + RANKING_RULE

@@ -54,6 +54,7 @@ def replay(
         consumer=make_consumer(bootstrap, group, "search-rebuild"),
         dlq_producer=make_producer(bootstrap, "search-rebuild-dlq"),
         from_beginning=True,
+        batch_transactions=True,
     )
     runner.run(until_caught_up=True)
 

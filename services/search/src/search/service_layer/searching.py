@@ -4,7 +4,7 @@ Candidates come from the Redis GEO index, or from a bounding box in the
 database when Redis cannot answer; either way the distance is the haversine
 distance from the read model's coordinates, so both paths give the same
 results in the same order. Answers are cached in Redis under the read model's
-generation, which every applied event moves on.
+generation, which every applied event moves on (see the API layer).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ KIND_NORMERING = {
     "dagpleje": "normering_dagpleje",
 }
 REDIS_RETRY_SECONDS = 2.0
+GENERATION_TTL_SECONDS = 0.25
 
 
 class InvalidCursor(ValueError):
@@ -80,7 +81,7 @@ class SearchQuery:
 class SearchResult:
     body: dict[str, Any]
     geo_source: str  # redis | database
-    cached: bool = False
+    generation: int
 
 
 class Searcher:
@@ -93,6 +94,7 @@ class Searcher:
         self.index = GeoIndex(redis_client)
         self._redis_down_until = 0.0
         self._municipal: tuple[int, dict[int, dict[str, Any]]] | None = None
+        self._generation: tuple[int, float] = (0, -1e9)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------- plumbing
@@ -120,27 +122,38 @@ class Searcher:
             return self._municipal[1]
 
     # ---------------------------------------------------------------- search
+    def current_generation(self) -> int:
+        """The read model's generation, re-read at most every quarter second:
+        an answer is never older than that after an event was applied."""
+        now = time.monotonic()
+        if now - self._generation[1] > GENERATION_TTL_SECONDS:
+            with self.session_factory() as session:
+                self._generation = (self.generation(session), now)
+        return self._generation[0]
+
+    def cached_answer(self, key: str) -> bytes | None:
+        if not self._redis_usable():
+            return None
+        try:
+            return self.index.cached(f"{self.current_generation()}:{key}")
+        except redis.RedisError as exc:
+            self._redis_failed(exc)
+            return None
+
+    def remember_answer(self, key: str, generation: int, body: bytes) -> None:
+        if not self._redis_usable():
+            return
+        try:
+            self.index.cache(f"{generation}:{key}", body)
+        except redis.RedisError as exc:
+            self._redis_failed(exc)
+
     def search(self, query: SearchQuery, *, use_redis: bool = True) -> SearchResult:
         with self.session_factory() as session:
             generation = self.generation(session)
-            cache_key = f"{generation}:{query.fingerprint()}:{query.limit}:{query.cursor or ''}"
-            if use_redis and self._redis_usable():
-                try:
-                    hit = self.index.cached(cache_key)
-                except redis.RedisError as exc:
-                    self._redis_failed(exc)
-                else:
-                    if hit is not None:
-                        return SearchResult(json.loads(hit), "redis", cached=True)
             rows, source = self._within_radius(session, query, generation, use_redis)
             municipal = self._municipal_latest(session, generation)
-        body = self._answer(query, rows, municipal)
-        if source == "redis":
-            try:
-                self.index.cache(cache_key, json.dumps(body).encode())
-            except redis.RedisError as exc:
-                self._redis_failed(exc)
-        return SearchResult(body, source)
+        return SearchResult(self._answer(query, rows, municipal), source, generation)
 
     def _within_radius(
         self, session: Session, query: SearchQuery, generation: int, use_redis: bool
