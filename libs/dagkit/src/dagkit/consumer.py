@@ -19,7 +19,7 @@ from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dagkit.envelope import Envelope, EnvelopeError
@@ -178,19 +178,97 @@ class ConsumerRunner:
                 return outcome
 
     def _apply_together(self, records: list[Any]) -> bool:
-        """All records of one partition's batch in one transaction, or none."""
+        """All records of one partition's batch in one transaction, or none.
+
+        The inbox and version checks are made for the whole batch at once (one
+        partition has one consumer, so no other writer races for its rows).
+        """
         try:
             events = [Envelope.from_json(record.value) for record in records]
-            outcomes: list[str] = []
             with self.session_factory() as session, session.begin():
-                for record, event in zip(records, events, strict=True):
-                    outcomes.append(self._apply_in(session, record, event))
+                outcomes = self._apply_batch(session, records, events)
         except Exception as exc:
             log.info("batch fell back to one event at a time", extra={"error": repr(exc)})
             return False
         for record, outcome in zip(records, outcomes, strict=True):
             EVENTS_CONSUMED.labels(self.group, record.topic, outcome).inc()
         return True
+
+    def _apply_batch(
+        self, session: Session, records: list[Any], events: list[Envelope]
+    ) -> list[str]:
+        inbox, versions = self.tables.inbox, self.tables.aggregate_versions
+        seen = set(
+            session.execute(
+                select(inbox.c.event_id).where(
+                    inbox.c.consumer_group == self.group,
+                    inbox.c.event_id.in_({e.id for e in events}),
+                )
+            ).scalars()
+        )
+        keys = {(r.topic, e.subject) for r, e in zip(records, events, strict=True)}
+        stored: dict[tuple[str, str], int] = {
+            (topic, subject): version
+            for topic, subject, version in session.execute(
+                select(versions.c.topic, versions.c.subject, versions.c.version).where(
+                    versions.c.consumer_group == self.group,
+                    tuple_(versions.c.topic, versions.c.subject).in_(keys),
+                )
+            )
+        }
+        latest = dict(stored)
+        now = datetime.now(UTC)
+        outcomes, inbox_rows = [], []
+        for record, event in zip(records, events, strict=True):
+            if event.id in seen:
+                outcomes.append("duplicate")
+                continue
+            key = (record.topic, event.subject)
+            if key in latest and latest[key] >= event.aggregateversion:
+                outcome = "stale"
+            else:
+                handler = self.handlers.get(event.type)
+                outcome = "ignored" if handler is None else "applied"
+                if handler is not None:
+                    handler(session, event)
+                latest[key] = event.aggregateversion
+            seen.add(event.id)
+            outcomes.append(outcome)
+            inbox_rows.append(
+                {
+                    "consumer_group": self.group,
+                    "event_id": event.id,
+                    "topic": record.topic,
+                    "kafka_partition": record.partition,
+                    "kafka_offset": record.offset,
+                    "outcome": outcome,
+                    "processed_at": now,
+                }
+            )
+        new_versions = [
+            {"consumer_group": self.group, "topic": t, "subject": s, "version": v}
+            for (t, s), v in latest.items()
+            if (t, s) not in stored
+        ]
+        changed_versions = [
+            {"b_topic": t, "b_subject": s, "version": v}
+            for (t, s), v in latest.items()
+            if (t, s) in stored and stored[(t, s)] != v
+        ]
+        if new_versions:
+            session.execute(insert(versions), new_versions)
+        if changed_versions:
+            session.execute(
+                update(versions).where(
+                    versions.c.consumer_group == self.group,
+                    versions.c.topic == bindparam("b_topic"),
+                    versions.c.subject == bindparam("b_subject"),
+                ),
+                changed_versions,
+            )
+        if inbox_rows:
+            session.execute(insert(inbox), inbox_rows)
+        return outcomes
 
     def _apply(self, record: Any, event: Envelope) -> str:
         with self.session_factory() as session, session.begin():

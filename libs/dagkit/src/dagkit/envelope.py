@@ -106,10 +106,12 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Envelope:
-        errors = _SCHEMA.validate(raw) if isinstance(raw, dict) else {"_schema": ["not an object"]}
-        if errors:
-            raise EnvelopeError(f"invalid envelope: {errors}")
-        loaded: dict[str, Any] = _SCHEMA.load(raw)
+        if not isinstance(raw, dict):
+            raise EnvelopeError("invalid envelope: not an object")
+        try:
+            loaded: dict[str, Any] = _SCHEMA.load(raw)
+        except ValidationError as exc:
+            raise EnvelopeError(f"invalid envelope: {exc.messages}") from None
         return cls(
             id=str(loaded["id"]),
             source=loaded["source"],

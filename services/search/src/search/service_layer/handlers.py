@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dagkit.envelope import Envelope
@@ -30,7 +32,11 @@ CONSUMER_GROUP = "search.read-model"
 
 def bump_generation(session: Session) -> None:
     """Every applied event moves the read model on: caches keyed by the old
-    generation are no longer read, and the geo index is rebuilt."""
+    generation are no longer read, and the geo index is rebuilt. Once per
+    session is enough (a batch of events commits together)."""
+    if session.info.get("search.generation_bumped"):
+        return
+    session.info["search.generation_bumped"] = True
     updated = session.execute(
         update(read_model_state)
         .where(read_model_state.c.id == 1)
@@ -41,10 +47,16 @@ def bump_generation(session: Session) -> None:
 
 
 def _upsert(session: Session, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
-    # Portable upsert: the read model runs on PostgreSQL and on SQLite.
-    where = [table.c[name] == value for name, value in key.items()]
-    session.execute(delete(table).where(*where))
-    session.execute(insert(table).values(**key, **values))
+    # Both PostgreSQL and SQLite (the embedded default) know ON CONFLICT.
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(table)
+    # set_ from "excluded" keeps the statement's shape constant, so SQLAlchemy
+    # compiles it once and only binds new values.
+    upsert = statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in values}
+    )
+    session.execute(upsert, {**key, **values})
 
 
 def apply_institution(session: Session, event: Envelope) -> None:
