@@ -45,6 +45,7 @@ KIND_NORMERING = {
 }
 REDIS_RETRY_SECONDS = 2.0
 GENERATION_TTL_SECONDS = 0.25
+LOCAL_ANSWERS = 2048
 
 
 class InvalidCursor(ValueError):
@@ -95,6 +96,7 @@ class Searcher:
         self._redis_down_until = 0.0
         self._municipal: tuple[int, dict[int, dict[str, Any]]] | None = None
         self._generation: tuple[int, float] = (0, -1e9)
+        self._answers: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------- plumbing
@@ -132,21 +134,39 @@ class Searcher:
         return self._generation[0]
 
     def cached_answer(self, key: str) -> bytes | None:
+        """This process's copy first, then Redis (shared by every process)."""
         if not self._redis_usable():
             return None
+        versioned = f"{self.current_generation()}:{key}"
+        local = self._answers.get(versioned)
+        if local is not None:
+            return local
         try:
-            return self.index.cached(f"{self.current_generation()}:{key}")
+            shared = self.index.cached(versioned)
         except redis.RedisError as exc:
             self._redis_failed(exc)
             return None
+        if shared is not None:
+            self._keep(versioned, shared)
+        return shared
 
     def remember_answer(self, key: str, generation: int, body: bytes) -> None:
         if not self._redis_usable():
             return
+        versioned = f"{generation}:{key}"
+        self._keep(versioned, body)
         try:
-            self.index.cache(f"{generation}:{key}", body)
+            self.index.cache(versioned, body)
         except redis.RedisError as exc:
             self._redis_failed(exc)
+
+    def _keep(self, versioned: str, body: bytes) -> None:
+        # Keys carry the generation, so an old answer is never read again;
+        # dropping the oldest entries bounds the memory.
+        with self._lock:
+            self._answers[versioned] = body
+            while len(self._answers) > LOCAL_ANSWERS:
+                self._answers.pop(next(iter(self._answers)))
 
     def search(self, query: SearchQuery, *, use_redis: bool = True) -> SearchResult:
         with self.session_factory() as session:
