@@ -347,3 +347,40 @@ def test_a_cached_answer_is_never_older_than_a_second_after_an_event(
             break
         assert time.monotonic() - applied < 1.0, "a cached answer outlived the event by 1 s"
         time.sleep(0.02)
+
+
+def test_every_pair_of_filters_gives_the_intersection_of_each_alone(app: Flask) -> None:
+    import itertools
+
+    client = app.test_client()
+    base = {**AARHUS, "radius_km": 15, "limit": 100}
+    alone = {
+        str(params): {h["institution_number"] for h in all_pages(client, {**base, **params})}
+        for params, _holds in FILTERS
+    }
+    for (first, _a), (second, _b) in itertools.combinations(FILTERS, 2):
+        if set(first) & set(second):
+            continue  # the same parameter twice is not a combination
+        both = {h["institution_number"] for h in all_pages(client, {**base, **first, **second})}
+        assert both == alone[str(first)] & alone[str(second)], (first, second)
+
+
+def test_the_redis_path_recovers_by_itself_when_redis_returns(app: Flask, redis_url: str) -> None:
+    import time
+
+    import redis as redis_lib
+
+    searcher = app.extensions["search.searcher"]
+    query = SearchQuery(lat=AARHUS["lat"], lon=AARHUS["lon"], radius_km=4)
+    assert searcher.search(query).geo_source == "redis"
+    admin = redis_lib.Redis.from_url(redis_url)
+    admin.execute_command("CLIENT", "PAUSE", 1500, "ALL")  # Redis stops answering
+    try:
+        assert searcher.search(query).geo_source == "database"
+    finally:
+        time.sleep(1.6)
+        admin.close()
+    deadline = time.monotonic() + 5
+    while searcher.search(query).geo_source != "redis":
+        assert time.monotonic() < deadline, "the Redis path did not come back"
+        time.sleep(0.2)
