@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,6 @@ from dagkit.envelope import Envelope
 from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
 from search.api.compare import significance
-from search.app import create_app
-from search.config import load_settings
 from search.service_layer.handlers import apply_institution, apply_statistics
 
 HELSINGOER = 217  # normering_dagpleje 0: no dagpleje
@@ -58,9 +55,7 @@ CLOSE = _pair("normering_0_2", "0.5")
 
 
 @pytest.fixture
-def app(
-    search_engine: Engine, pg_database: str, kafka_bootstrap: str, redis_url: str, tmp_path: Path
-) -> Iterator[Flask]:
+def app(search_engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
     codes = {101, HELSINGOER, *EXACT, *CLOSE}
     with transaction(make_session_factory(search_engine)) as session:
         for event in statistics_events():
@@ -68,18 +63,7 @@ def app(
         for code in codes:
             for event in INSTITUTIONS[code][:3]:
                 apply_institution(session, event)
-    settings = load_settings(
-        {
-            "DATABASE_URL": pg_database,
-            "DATA_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    app = create_app(settings)
-    yield app
-    app.extensions["search.engine"].dispose()
+    return make_search_app(pg_database)
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -19,8 +18,6 @@ from dagkit.web import openapi_document
 from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions
 from search.api.export import COLUMNS, csv_cell
-from search.app import create_app
-from search.config import load_settings
 from search.service_layer.handlers import apply_institution, apply_statistics
 
 LOADED = 300
@@ -54,21 +51,8 @@ def engine(search_engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def app(
-    engine: Engine, pg_database: str, kafka_bootstrap: str, redis_url: str, tmp_path: Path
-) -> Iterator[Flask]:
-    settings = load_settings(
-        {
-            "DATABASE_URL": pg_database,
-            "DATA_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    app = create_app(settings)
-    yield app
-    app.extensions["search.engine"].dispose()
+def app(engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
+    return make_search_app(pg_database)
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +22,6 @@ from dagkit.db import make_engine, make_session_factory, transaction
 from dagkit.migrations import upgrade
 from dagkit.testing.fixtures import drop_database
 from dagtilbud_contracts.registry import new_event
-from search.app import create_app
-from search.config import load_settings
 from search.service_layer.handlers import HANDLERS
 from search.service_layer.searching import SearchQuery
 
@@ -65,22 +62,8 @@ def national_url(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(
-    national_url: str, redis_url: str, kafka_bootstrap: str, tmp_path: Path, redis_client: Any
-) -> Iterator[Flask]:
-    settings = load_settings(
-        {
-            "DATABASE_URL": national_url,
-            "DATA_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    application = create_app(settings)
-    yield application
-    application.extensions["search.engine"].dispose()
-    application.extensions["search.redis"].close()
+def app(national_url: str, redis_client: Any, make_search_app: Callable[..., Flask]) -> Flask:
+    return make_search_app(national_url)
 
 
 def independent_distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -277,18 +260,9 @@ def test_redis_and_database_paths_give_identical_results_on_national_data(app: F
 
 
 def test_without_redis_the_database_answers_and_says_so(
-    national_url: str, kafka_bootstrap: str, tmp_path: Path, app: Flask
+    national_url: str, app: Flask, make_search_app: Callable[..., Flask]
 ) -> None:
-    settings = load_settings(
-        {
-            "DATABASE_URL": national_url,
-            "DATA_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    down = create_app(settings)
+    down = make_search_app(national_url, redis="redis://127.0.0.1:1/0")
     params = {**AARHUS, "radius_km": 5}
     response = down.test_client().get("/v1/search", query_string=params)
     assert response.status_code == 200
@@ -296,8 +270,6 @@ def test_without_redis_the_database_answers_and_says_so(
     healthy = app.test_client().get("/v1/search", query_string=params)
     assert healthy.headers["X-Geo-Source"] == "redis"
     assert response.get_json()["hits"] == healthy.get_json()["hits"]
-    down.extensions["search.engine"].dispose()
-    down.extensions["search.redis"].close()
 
 
 def test_institution_detail_has_municipal_and_national_figures(app: Flask) -> None:

@@ -3,8 +3,7 @@ on the shipped municipal statistics."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -16,8 +15,6 @@ from dagkit.db import make_session_factory, transaction
 from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
 from search.api.statistics import METHOD_DESCRIPTION_DA
-from search.app import create_app
-from search.config import load_settings
 from search.domain import figures
 from search.service_layer.handlers import apply_statistics
 
@@ -25,24 +22,11 @@ BETTER_LOWER = ("normering_0_2", "normering_3_5", "normering_dagpleje")
 
 
 @pytest.fixture
-def app(
-    search_engine: Engine, pg_database: str, kafka_bootstrap: str, redis_url: str, tmp_path: Path
-) -> Iterator[Flask]:
+def app(search_engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
     with transaction(make_session_factory(search_engine)) as session:
         for event in statistics_events():
             apply_statistics(session, event)
-    settings = load_settings(
-        {
-            "DATABASE_URL": pg_database,
-            "DATA_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REDIS_URL": redis_url,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    app = create_app(settings)
-    yield app
-    app.extensions["search.engine"].dispose()
+    return make_search_app(pg_database)
 
 
 @pytest.fixture
