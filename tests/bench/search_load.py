@@ -129,7 +129,8 @@ def wrk(port: int, paths: list[str]) -> dict[str, float]:
 
 
 def run() -> dict[str, bool]:
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None:  # Debian's load generator
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     suffix = uuid.uuid4().hex[:8]
