@@ -17,6 +17,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import redis
+
 from dagkit.db import make_engine
 from dagkit.kafka import dead_letter_topic, ensure_topics
 from dagkit.migrations import upgrade
@@ -113,7 +115,7 @@ def wrk(port: int, paths: list[str]) -> dict[str, float]:
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
+            "-t1",  # one load thread: it shares the two cores with the servers
             f"-c{CONNECTIONS}",
             f"-d{SECONDS}s",
             "-s",
@@ -160,6 +162,7 @@ def run() -> dict[str, bool]:
             "DATA_DIR": data_dir,
             "LOG_LEVEL": "WARNING",
         }
+        redis.Redis.from_url(redis_url).flushdb()  # no answers cached by an earlier run
         paths = search_paths()
         search = gunicorn("search.entrypoints.wsgi:app", SEARCH_PORT, env)
         bare = gunicorn("tests.bench.bare_app:app", BARE_PORT, env)

@@ -4,6 +4,7 @@ stale versions, so replaying a topic changes nothing."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,10 @@ def bump_generation(session: Session) -> None:
         .values(generation=read_model_state.c.generation + 1)
     )
     if not updated.rowcount:  # type: ignore[attr-defined]
-        session.execute(insert(read_model_state).values(id=1, generation=1))
+        # A new database starts at a random generation, so answers cached in
+        # Redis for an earlier database are never taken for this one's.
+        start = secrets.randbits(40) << 16
+        session.execute(insert(read_model_state).values(id=1, generation=start))
 
 
 def _upsert(session: Session, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
