@@ -36,7 +36,8 @@ from searchhelpers import (
 )
 
 # One sync worker per core: wrk shares the same two cores, and more workers
-# only add switching (measured: 4 workers gave lower throughput for both apps).
+# only add switching (measured: 4 workers gave lower throughput for both apps;
+# threaded workers raised throughput a little but doubled p95 for both).
 WORKERS = 2
 CONNECTIONS = 50
 SECONDS = 10
