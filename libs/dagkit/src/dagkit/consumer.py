@@ -178,11 +178,8 @@ class ConsumerRunner:
                 return outcome
 
     def _apply_together(self, records: list[Any]) -> bool:
-        """All records of one partition's batch in one transaction, or none.
-
-        The inbox and version checks are made for the whole batch at once (one
-        partition has one consumer, so no other writer races for its rows).
-        """
+        """All records of one partition's batch in one transaction, or none;
+        the inbox and version checks are made for the whole batch at once."""
         try:
             events = [Envelope.from_json(record.value) for record in records]
             with self.session_factory() as session, session.begin():
@@ -210,14 +207,15 @@ class ConsumerRunner:
         stored: dict[tuple[str, str], int] = {
             (topic, subject): version
             for topic, subject, version in session.execute(
-                select(versions.c.topic, versions.c.subject, versions.c.version).where(
+                select(versions.c.topic, versions.c.subject, versions.c.version)
+                .where(
                     versions.c.consumer_group == self.group,
                     tuple_(versions.c.topic, versions.c.subject).in_(keys),
                 )
+                .with_for_update()
             )
         }
         latest = dict(stored)
-        now = datetime.now(UTC)
         outcomes, inbox_rows = [], []
         for record, event in zip(records, events, strict=True):
             if event.id in seen:
@@ -234,17 +232,7 @@ class ConsumerRunner:
                 latest[key] = event.aggregateversion
             seen.add(event.id)
             outcomes.append(outcome)
-            inbox_rows.append(
-                {
-                    "consumer_group": self.group,
-                    "event_id": event.id,
-                    "topic": record.topic,
-                    "kafka_partition": record.partition,
-                    "kafka_offset": record.offset,
-                    "outcome": outcome,
-                    "processed_at": now,
-                }
-            )
+            inbox_rows.append(self._inbox_row(record, event.id, outcome))
         new_versions = [
             {"consumer_group": self.group, "topic": t, "subject": s, "version": v}
             for (t, s), v in latest.items()
@@ -272,58 +260,18 @@ class ConsumerRunner:
 
     def _apply(self, record: Any, event: Envelope) -> str:
         with self.session_factory() as session, session.begin():
-            return self._apply_in(session, record, event)
+            return self._apply_batch(session, [record], [event])[0]
 
-    def _apply_in(self, session: Session, record: Any, event: Envelope) -> str:
-        inbox, versions = self.tables.inbox, self.tables.aggregate_versions
-        seen = session.execute(
-            select(inbox.c.outcome).where(
-                inbox.c.consumer_group == self.group, inbox.c.event_id == event.id
-            )
-        ).first()
-        if seen is not None:
-            return "duplicate"
-        key = (
-            versions.c.consumer_group == self.group,
-            versions.c.topic == record.topic,
-            versions.c.subject == event.subject,
-        )
-        stored = session.execute(
-            select(versions.c.version).where(*key).with_for_update()
-        ).scalar_one_or_none()
-        if stored is not None and stored >= event.aggregateversion:
-            outcome = "stale"
-        else:
-            handler = self.handlers.get(event.type)
-            outcome = "ignored" if handler is None else "applied"
-            if handler is not None:
-                handler(session, event)
-            if stored is None:
-                session.execute(
-                    insert(versions).values(
-                        consumer_group=self.group,
-                        topic=record.topic,
-                        subject=event.subject,
-                        version=event.aggregateversion,
-                    )
-                )
-            else:
-                session.execute(update(versions).where(*key).values(version=event.aggregateversion))
-        self._record(session, record, event.id, outcome)
-        return outcome
-
-    def _record(self, session: Session, record: Any, event_id: str, outcome: str) -> None:
-        session.execute(
-            insert(self.tables.inbox).values(
-                consumer_group=self.group,
-                event_id=event_id,
-                topic=record.topic,
-                kafka_partition=record.partition,
-                kafka_offset=record.offset,
-                outcome=outcome,
-                processed_at=datetime.now(UTC),
-            )
-        )
+    def _inbox_row(self, record: Any, event_id: str, outcome: str) -> dict[str, Any]:
+        return {
+            "consumer_group": self.group,
+            "event_id": event_id,
+            "topic": record.topic,
+            "kafka_partition": record.partition,
+            "kafka_offset": record.offset,
+            "outcome": outcome,
+            "processed_at": datetime.now(UTC),
+        }
 
     def _dead_letter(
         self, record: Any, event: Envelope | None, exc: BaseException, attempts: int
@@ -357,7 +305,11 @@ class ConsumerRunner:
                 value=record.value,
                 headers=headers,
             ).get(timeout=30)
-            self._record(session, record, event_id, "dead_lettered")
+            session.execute(
+                insert(self.tables.inbox).values(
+                    **self._inbox_row(record, event_id, "dead_lettered")
+                )
+            )
         log.error(
             "event dead-lettered",
             extra={
