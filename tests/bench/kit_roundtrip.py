@@ -10,13 +10,12 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
-from sqlalchemy import create_engine, event, insert, make_url, text
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from dagkit.consumer import ConsumerRunner
@@ -26,7 +25,7 @@ from dagkit.kafka import ensure_topics, make_consumer, make_producer
 from dagkit.outbox import add_to_outbox
 from dagkit.relay import OutboxRelay, relay_producer
 from dagkit.tables import add_kit_tables, service_metadata
-from dagkit.testing.fixtures import drop_database
+from dagkit.testing.fixtures import temporary_database
 
 ROUND_TRIPS = 300
 WARMUP = 20
@@ -42,18 +41,8 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-@contextmanager
-def fresh_database() -> Iterator[str]:
-    server = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop_database(admin, name)
-        admin.dispose()
+def fresh_database() -> AbstractContextManager[str]:
+    return temporary_database(os.environ["DATABASE_URL"], "bench")
 
 
 def raw_round_trip(bootstrap: str) -> list[float]:

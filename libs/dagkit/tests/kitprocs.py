@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.orm import Session
 
 from dagkit.consumer import ConsumerRunner, RetryPolicy
@@ -23,14 +23,14 @@ from dagkit.kafka import make_consumer, make_producer
 from dagkit.logging import configure_logging
 from dagkit.processes import stop_on_signals
 from dagkit.relay import OutboxRelay
-from dagkit.tables import add_kit_tables
+from dagkit.tables import BigId, add_kit_tables
 
 metadata = MetaData()
 kit = add_kit_tables(metadata)
 applied = Table(
     "applied",
     metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("event_id", String(36), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("seq", Integer, nullable=False),

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-import pytest
-from kafka import KafkaProducer
-from kithelpers import Proc, make_event, wait_for
-from kitprocs import EVENT_TYPE, applied, apply_event, kit
+from kafka.structs import TopicPartition
+from kithelpers import Proc, make_event, stage, wait_for
+from kitprocs import EVENT_TYPE, applied, apply_event, kit, metadata
 from sqlalchemy import Engine, func, select
 
 from dagkit.consumer import ConsumerRunner, RetryPolicy
-from dagkit.db import make_session_factory
+from dagkit.db import make_engine, make_session_factory
 from dagkit.envelope import Envelope
 from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
+from dagkit.relay import OutboxRelay
 from dagkit.testing import expect_events
 from dagkit.testing.events import read_raw_records
 
@@ -117,26 +118,15 @@ def test_sigterm_finishes_commits_and_leaves(
     assert done < len(events)
     # What was applied was committed: a new member starts right after it.
     probe = make_consumer(kafka_bootstrap, group, "probe")
-    from kafka.structs import TopicPartition
 
     committed = probe.committed(TopicPartition(topic, 0))
     probe.close()
     assert committed == done
 
 
-@pytest.mark.parametrize("dialect", ["sqlite"])
 def test_relay_and_consumer_on_the_embedded_default(
-    dialect: str,
-    tmp_path,
-    kafka_bootstrap: str,
-    new_topic: Callable[..., str],  # type: ignore[no-untyped-def]
+    tmp_path: Path, kafka_bootstrap: str, new_topic: Callable[..., str]
 ) -> None:
-    from kithelpers import stage
-    from kitprocs import metadata
-
-    from dagkit.db import make_engine
-    from dagkit.relay import OutboxRelay
-
     engine = make_engine(f"sqlite:///{tmp_path / 'svc.sqlite3'}")
     metadata.create_all(engine)
     topic = new_topic("kit.sqlite")
@@ -159,7 +149,6 @@ def test_relay_and_consumer_on_the_embedded_default(
         assert conn.execute(select(func.count()).select_from(applied)).scalar_one() == 30
     relay.producer.close()
     engine.dispose()
-    _ = KafkaProducer  # the kit's producer is kafka-python's
 
 
 def test_batched_transactions_apply_once_and_fall_back_around_a_poison_event(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,11 +15,10 @@ from searchhelpers import (
     institution_events,
     statistics_events,
 )
-from sqlalchemy import create_engine, make_url, text
 
 from dagkit.db import make_engine, make_session_factory, transaction
 from dagkit.migrations import upgrade
-from dagkit.testing.fixtures import drop_database
+from dagkit.testing.fixtures import temporary_database
 from dagtilbud_contracts.registry import new_event
 from search.service_layer.handlers import HANDLERS
 from search.service_layer.searching import SearchQuery
@@ -38,27 +36,18 @@ def apply_all(url: str, events: list[Any]) -> None:
 def national_url(postgres_url: str) -> Iterator[str]:
     """A read model holding the whole national register, the statistics and
     generated profiles for a third of the institutions."""
-    name = f"test_search_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        make_url(postgres_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(drivername="postgresql+psycopg", database=name)
-    rendered = url.render_as_string(hide_password=False)
-    upgrade(SERVICE_ROOT, rendered)
-    register = institution_events()
-    apply_all(
-        rendered,
-        [
-            *register,
-            *statistics_events(),
-            *generated_profile_events([e.subject for e in register[::3]]),
-        ],
-    )
-    yield rendered
-    drop_database(admin, name)
-    admin.dispose()
+    with temporary_database(postgres_url, "test_search") as url:
+        upgrade(SERVICE_ROOT, url)
+        register = institution_events()
+        apply_all(
+            url,
+            [
+                *register,
+                *statistics_events(),
+                *generated_profile_events([e.subject for e in register[::3]]),
+            ],
+        )
+        yield url
 
 
 @pytest.fixture

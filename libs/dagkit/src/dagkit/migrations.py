@@ -13,11 +13,11 @@ from dagkit.db import make_engine
 from dagkit.tables import add_kit_tables, service_metadata
 
 
-def run_migrations(target_metadata: MetaData, default_url: str | None = None) -> None:
+def run_migrations(target_metadata: MetaData) -> None:
     """Body of env.py: migrate the database named by the Alembic config's
     ``sqlalchemy.url`` (set by the service's migrate entrypoint)."""
     config = context.config
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL") or default_url
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
     if not url:
         raise RuntimeError("no database URL for migrations")
     if context.is_offline_mode():

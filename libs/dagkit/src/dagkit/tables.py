@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 # SQLite only autoincrements a column declared exactly INTEGER PRIMARY KEY.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 NAMING_CONVENTION = {
@@ -47,7 +47,7 @@ def add_kit_tables(metadata: MetaData) -> KitTables:
     outbox = Table(
         "kit_outbox",
         metadata,
-        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("id", BigId, primary_key=True, autoincrement=True),
         Column("topic", String(200), nullable=False),
         Column("message_key", String(200), nullable=False),
         Column("event_id", String(36), nullable=False, unique=True),

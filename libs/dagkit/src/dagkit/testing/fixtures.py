@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -37,22 +38,27 @@ def redis_url(infrastructure: Infrastructure) -> str:
     return infrastructure.redis_url()
 
 
-@pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test; dropped afterwards."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(
-        make_url(postgres_url).set(drivername="postgresql+psycopg"),
-        isolation_level="AUTOCOMMIT",
-    )
+@contextmanager
+def temporary_database(server_url: str, prefix: str = "test") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``server_url``; its URL
+    is yielded and the database dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    server = make_url(server_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(drivername="postgresql+psycopg", database=name)
     try:
-        yield url.render_as_string(hide_password=False)
+        yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         drop_database(admin, name)
         admin.dispose()
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test; dropped afterwards."""
+    with temporary_database(postgres_url) as url:
+        yield url
 
 
 def drop_database(admin: Engine, name: str, attempts: int = 10) -> None:

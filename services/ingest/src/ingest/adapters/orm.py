@@ -17,12 +17,11 @@ from sqlalchemy import (
     Table,
 )
 
-from dagkit.tables import add_kit_tables, service_metadata
+from dagkit.tables import BigId, add_kit_tables, service_metadata
 
 metadata = service_metadata()
 kit_tables = add_kit_tables(metadata)
 
-_Id = BigInteger().with_variant(Integer(), "sqlite")
 
 # One row per file handed over, whatever became of it.
 imports = Table(
@@ -77,7 +76,7 @@ stored_file_chunks = Table(
 dataset_versions = Table(
     "dataset_versions",
     metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("kind", String(20), nullable=False),
     Column("import_id", String(36), ForeignKey("imports.id"), nullable=False, unique=True),
     Column("content_sha256", String(64), nullable=False),

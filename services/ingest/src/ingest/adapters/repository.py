@@ -248,18 +248,13 @@ def add_chunk(session: Session, file_id: str, seq: int, data: bytes) -> None:
 
 
 def chunks(session: Session, file_id: str) -> Iterator[bytes]:
-    """The file's chunks in order, one at a time."""
-    count = session.execute(
-        select(func.count())
-        .select_from(stored_file_chunks)
+    """The file's chunks in order, streamed: one query, one chunk in memory."""
+    yield from session.execute(
+        select(stored_file_chunks.c.data)
         .where(stored_file_chunks.c.file_id == file_id)
-    ).scalar_one()
-    for seq in range(count):
-        yield session.execute(
-            select(stored_file_chunks.c.data).where(
-                stored_file_chunks.c.file_id == file_id, stored_file_chunks.c.seq == seq
-            )
-        ).scalar_one()
+        .order_by(stored_file_chunks.c.seq)
+        .execution_options(yield_per=1)
+    ).scalars()
 
 
 def update_stored_file(session: Session, file_id: str, sha256: str, size: int) -> None:

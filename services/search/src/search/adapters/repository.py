@@ -20,8 +20,12 @@ def institution_rows(session: Session, numbers: list[str] | None = None) -> list
     return [dict(row) for row in session.execute(query.order_by(institutions.c.number)).mappings()]
 
 
-def municipal_figures(session: Session) -> dict[int, dict[str, Any]]:
-    rows = session.execute(select(municipality_statistics)).mappings()
+def municipal_figures(session: Session, code: int | None = None) -> dict[int, dict[str, Any]]:
+    """Every municipality's statistics, or only ``code``'s."""
+    query = select(municipality_statistics)
+    if code is not None:
+        query = query.where(municipality_statistics.c.municipality_code == code)
+    rows = session.execute(query).mappings()
     return {row["municipality_code"]: dict(row) for row in rows}
 
 

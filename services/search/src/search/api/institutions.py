@@ -214,6 +214,7 @@ class InstitutionDetail(MethodView):
             rows = repo.institution_rows(session, [number.upper()])
             if not rows:
                 abort(404, message=f"No institution {number}.")
-            municipal = repo.municipal_figures(session).get(rows[0]["municipality_code"])
+            code = rows[0]["municipality_code"]
+            municipal = repo.municipal_figures(session, code).get(code)
             national = repo.national(session)
         return institution_document(rows[0], municipal, national)
