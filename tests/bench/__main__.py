@@ -1,17 +1,17 @@
 """make bench: measurements printed from one run, each beside its baseline.
 
-Uses the local PostgreSQL and Kafka (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS).
+Uses the local PostgreSQL, Kafka and Redis (DATABASE_URL, KAFKA_BOOTSTRAP_SERVERS, REDIS_URL).
 """
 
 from __future__ import annotations
 
 import sys
 
-from tests.bench import ingest_import, kit_roundtrip, search_load
+from tests.bench import ingest_import, kit_roundtrip, read_model, search_load
 
 
 def main() -> int:
-    results = [kit_roundtrip.run(), ingest_import.run(), search_load.run()]
+    results = [kit_roundtrip.run(), ingest_import.run(), search_load.run(), read_model.run()]
     print()
     failed = [name for result in results for name, ok in result.items() if not ok]
     for name in failed:

@@ -5,6 +5,7 @@ schema of every event type, the topic registry, the JSON Schema and AsyncAPI
 export, and example events that producers and consumers test against.
 """
 
+from dagtilbud_contracts.consuming import PayloadValidator, payload_validator
 from dagtilbud_contracts.registry import (
     DATASCHEMA_PREFIX,
     ENVELOPE_SCHEMA_ID,
@@ -42,6 +43,7 @@ __all__ = [
     "EnvelopeMismatchError",
     "EventSpec",
     "InvalidPayloadError",
+    "PayloadValidator",
     "TopicSpec",
     "UnknownEventTypeError",
     "__version__",
@@ -50,6 +52,7 @@ __all__ = [
     "new_event",
     "parse_event",
     "payload_schema_for",
+    "payload_validator",
     "subject_for",
     "topic_for",
     "validate_event",

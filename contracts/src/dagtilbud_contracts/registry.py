@@ -278,10 +278,17 @@ def validate_event(raw: dict[str, Any]) -> Envelope:
     """
     envelope = Envelope.from_dict(raw)
     spec = event_spec(envelope.type)
-    topic = TOPICS_BY_NAME[spec.topic]
     loaded = validate_payload(spec.type, envelope.data)
+    check_envelope_matches(spec, envelope, loaded)
+    return envelope
+
+
+def check_envelope_matches(spec: EventSpec, envelope: Envelope, data: Mapping[str, Any]) -> None:
+    """EnvelopeMismatchError unless subject, source and dataschema agree with
+    the payload (already valid) and the registry."""
+    topic = TOPICS_BY_NAME[spec.topic]
     errors: dict[str, list[str]] = {}
-    expected_subject = topic.subject_of(loaded)
+    expected_subject = topic.subject_of(data)
     if envelope.subject != expected_subject:
         errors["subject"] = [f"must be {expected_subject!r}, the aggregate id in data"]
     if envelope.source != topic.source:
@@ -290,7 +297,6 @@ def validate_event(raw: dict[str, Any]) -> Envelope:
         errors["dataschema"] = [f"must be {spec.dataschema!r} or absent"]
     if errors:
         raise EnvelopeMismatchError(spec.type, errors)
-    return envelope
 
 
 def parse_event(value: bytes | str | None) -> Envelope:

@@ -104,7 +104,7 @@ def test_sigterm_finishes_commits_and_leaves(
 ) -> None:
     topic = new_topic("kit.sigterm", partitions=1)
     group = f"{topic}.g"
-    events = [make_event("C", seq, delay=0.05) for seq in range(60)]
+    events = [make_event("C", seq, delay=0.02) for seq in range(200)]
     produce(kafka_bootstrap, topic, [("C", e.to_json()) for e in events])
     consumer = procs("consumer", pg_database, kafka_bootstrap, topic, group)
 
@@ -163,7 +163,6 @@ def test_batched_transactions_apply_once_and_fall_back_around_a_poison_event(
     produce(kafka_bootstrap, topic, [("D", v) for v in values])
 
     runner = runner_for(kit_engine, kafka_bootstrap, topic, "batched")
-    runner.batch_transactions = True
     runner.run(max_idle_polls=4)
 
     with kit_engine.connect() as conn:

@@ -18,7 +18,7 @@ from dagkit.envelope import Envelope
 from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
 from search.api.compare import significance
-from search.service_layer.handlers import apply_institution, apply_statistics
+from search.service_layer.handlers import apply_events
 
 HELSINGOER = 217  # normering_dagpleje 0: no dagpleje
 
@@ -58,11 +58,13 @@ CLOSE = _pair("normering_0_2", "0.5")
 def app(search_engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
     codes = {101, HELSINGOER, *EXACT, *CLOSE}
     with transaction(make_session_factory(search_engine)) as session:
-        for event in statistics_events():
-            apply_statistics(session, event)
-        for code in codes:
-            for event in INSTITUTIONS[code][:3]:
-                apply_institution(session, event)
+        apply_events(
+            session,
+            [
+                *statistics_events(),
+                *(event for code in codes for event in INSTITUTIONS[code][:3]),
+            ],
+        )
     return make_search_app(pg_database)
 
 

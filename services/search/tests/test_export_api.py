@@ -18,7 +18,7 @@ from dagkit.web import openapi_document
 from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions
 from search.api.export import COLUMNS, csv_cell
-from search.service_layer.handlers import apply_institution, apply_statistics
+from search.service_layer.handlers import apply_events
 
 LOADED = 300
 FORMULA_NAME = '=HYPERLINK("http://example.invalid";"Klik; her")'
@@ -43,10 +43,7 @@ def engine(search_engine: Engine) -> Engine:
         aggregate_version=1,
     )
     with transaction(make_session_factory(search_engine)) as session:
-        for event in statistics_events():
-            apply_statistics(session, event)
-        for event in [*events, closed, formula]:
-            apply_institution(session, event)
+        apply_events(session, [*statistics_events(), *events, closed, formula])
     return search_engine
 
 

@@ -3,10 +3,13 @@ away and rebuilt: replaying every topic twice gives what replaying once gives.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 
 import pytest
 from searchhelpers import (
+    SERVICE_ROOT,
     institution_events,
     profile_events,
     publish,
@@ -15,7 +18,11 @@ from searchhelpers import (
 )
 from sqlalchemy import Engine, select
 
+from dagkit.db import make_engine
 from dagkit.kafka import dead_letter_topic, ensure_topics
+from dagkit.migrations import upgrade
+from dagkit.testing.fixtures import temporary_database
+from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions, national_figures, profiles
 from search.service_layer.rebuild import rebuild, replay
 
@@ -99,3 +106,53 @@ def test_profiles_feed_the_filters_and_statistics_the_national_figures(
     # Before 2023 no child counts are shipped: the unweighted mean.
     assert national[("normering_3_5", 2017)].method == "unweighted_mean_of_municipalities"
     assert national[("antal_boern", 2023)].method == "sum_of_municipalities"
+
+
+def read_model_hash(engine: Engine) -> str:
+    """A stable hash of the read model's tables (without the times rows were written)."""
+    return hashlib.sha256(json.dumps(snapshot(engine), sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.slow
+def test_event_by_event_in_batches_and_rebuilt_give_the_same_read_model(
+    kafka_bootstrap: str, topics: list[str], postgres_url: str
+) -> None:
+    register, stats, profile_topic = topics
+    events = institution_events(limit=600)
+    # Later versions of some institutions in the same stream, so a batch holds
+    # several states of one aggregate and must keep the newest.
+    renamed = [
+        new_event(
+            "dk.dagtilbud.institution.updated.v1",
+            e.data | {"name": e.data["name"] + " (ny)"},
+            aggregate_version=2,
+        )
+        for e in events[::7]
+    ]
+    publish(kafka_bootstrap, register, events[:300] + renamed + events[300:])
+    publish(kafka_bootstrap, stats, statistics_events())
+    publish(kafka_bootstrap, profile_topic, profile_events())
+    hashes = {}
+    for how, max_batch in (("event by event", 1), ("in batches", 500)):
+        with temporary_database(postgres_url) as url:
+            upgrade(SERVICE_ROOT, url)
+            engine = make_engine(url)
+            replay(
+                engine,
+                kafka_bootstrap,
+                topics=topics,
+                group=f"{register}.{max_batch}",
+                max_batch=max_batch,
+            )
+            hashes[how] = read_model_hash(engine)
+            engine.dispose()
+    with temporary_database(postgres_url) as url:
+        upgrade(SERVICE_ROOT, url)
+        engine = make_engine(url)
+        rebuild(engine, kafka_bootstrap, topics=topics, group=f"{register}.rebuild")
+        hashes["rebuilt"] = read_model_hash(engine)
+        with engine.connect() as conn:
+            names = dict(conn.execute(select(institutions.c.number, institutions.c.name)).all())
+        engine.dispose()
+    assert len(set(hashes.values())) == 1, hashes
+    assert names[events[7].subject].endswith(" (ny)")

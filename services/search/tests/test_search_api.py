@@ -20,15 +20,14 @@ from dagkit.db import make_engine, make_session_factory, transaction
 from dagkit.migrations import upgrade
 from dagkit.testing.fixtures import temporary_database
 from dagtilbud_contracts.registry import new_event
-from search.service_layer.handlers import HANDLERS
+from search.service_layer.handlers import apply_events
 from search.service_layer.searching import SearchQuery
 
 
 def apply_all(url: str, events: list[Any]) -> None:
     engine = make_engine(url)
     with transaction(make_session_factory(engine)) as session:
-        for event in events:
-            HANDLERS[event.type](session, event)
+        apply_events(session, events)
     engine.dispose()
 
 

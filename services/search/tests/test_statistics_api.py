@@ -16,7 +16,7 @@ from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
 from search.api.statistics import METHOD_DESCRIPTION_DA
 from search.domain import figures
-from search.service_layer.handlers import apply_statistics
+from search.service_layer.handlers import apply_events
 
 BETTER_LOWER = ("normering_0_2", "normering_3_5", "normering_dagpleje")
 
@@ -24,8 +24,7 @@ BETTER_LOWER = ("normering_0_2", "normering_3_5", "normering_dagpleje")
 @pytest.fixture
 def app(search_engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
     with transaction(make_session_factory(search_engine)) as session:
-        for event in statistics_events():
-            apply_statistics(session, event)
+        apply_events(session, statistics_events())
     return make_search_app(pg_database)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import redis
 from sqlalchemy import Engine, text
@@ -12,6 +13,19 @@ from sqlalchemy import Engine, text
 from dagkit.kafka import probe_broker
 
 Check = Callable[[], None]
+
+
+@dataclass
+class WorkerHealth:
+    """A consumer's or relay's own view of itself, for its /readyz: not ready
+    while it waits for a database or broker to come back."""
+
+    ready: bool = True
+    reason: str | None = None
+    last_progress: float = field(default_factory=time.monotonic)
+
+    def readiness(self) -> tuple[bool, str | None]:
+        return self.ready, self.reason
 
 
 def database_check(engine: Engine) -> Check:

@@ -31,8 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from dagkit.db import is_postgres
+from dagkit.health import WorkerHealth
 from dagkit.kafka import make_producer
-from dagkit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
+from dagkit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, RELAY_READY
 from dagkit.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class OutboxRelay:
         self.send_timeout_seconds = send_timeout_seconds
         self._stop = threading.Event()
         self._last_backlog_check = 0.0
+        self.health = WorkerHealth()
 
     def stop(self) -> None:
         self._stop.set()
@@ -154,28 +156,75 @@ class OutboxRelay:
         return int(count)
 
     def run(self) -> None:
-        """Publish until stop() is called; wait for NOTIFY (or poll) when idle."""
-        listener = _Listener.open(self.engine)
-        log.info("outbox relay started", extra={"listen": listener is not None})
+        """Publish until stop() is called; wait for NOTIFY (or poll) when idle.
+
+        Nothing that happens to the database, the broker or the LISTEN
+        connection ends the loop: a failed batch is tried again with capped
+        backoff (the rows stay unsent, so nothing is lost), and a dropped
+        listener is opened again while polling covers the gap."""
+        listener: _Listener | None = None
+        next_listen_attempt = 0.0
+        failures = 0
+        log.info("outbox relay started", extra={"listen": is_postgres(self.engine)})
         try:
             while not self._stop.is_set():
+                if listener is None and time.monotonic() >= next_listen_attempt:
+                    listener = self._open_listener()
+                    if listener is None:
+                        next_listen_attempt = time.monotonic() + 5.0
                 try:
                     published = self.publish_batch()
-                except Exception:
-                    log.exception("outbox relay batch failed; retrying")
-                    self._stop.wait(1.0)
+                    self._report_backlog()
+                except Exception as exc:
+                    failures += 1
+                    self._set_ready(False, f"{type(exc).__name__}: {exc}"[:500])
+                    log.warning(
+                        "outbox relay batch failed; retrying",
+                        extra={"error": repr(exc), "failures": failures},
+                    )
+                    self._stop.wait(min(10.0, 0.5 * 2 ** min(failures - 1, 5)))
                     continue
-                self._report_backlog()
+                failures = 0
+                self._set_ready(True, None)
                 if published < self.batch_size:
-                    if listener is not None:
-                        listener.wait(self.idle_wait_seconds)
-                    else:
-                        self._stop.wait(self.idle_wait_seconds)
+                    listener = self._idle(listener)
         finally:
             if listener is not None:
                 listener.close()
-            self.producer.flush(timeout=self.send_timeout_seconds)
+            try:
+                self.producer.flush(timeout=self.send_timeout_seconds)
+            except Exception as exc:
+                log.warning("outbox relay could not flush at stop", extra={"error": repr(exc)})
             log.info("outbox relay stopped")
+
+    def _open_listener(self) -> _Listener | None:
+        if not is_postgres(self.engine):
+            return None
+        try:
+            return _Listener.open(self.engine)
+        except Exception as exc:
+            log.warning("cannot LISTEN for outbox commits; polling", extra={"error": repr(exc)})
+            return None
+
+    def _idle(self, listener: _Listener | None) -> _Listener | None:
+        """Wait for the next commit (NOTIFY) or the idle interval. A listener
+        whose connection dropped is closed and None returned, so the loop opens
+        a new one."""
+        if listener is None:
+            self._stop.wait(self.idle_wait_seconds)
+            return None
+        try:
+            listener.wait(self.idle_wait_seconds)
+            return listener
+        except Exception as exc:
+            log.warning("LISTEN connection lost; opening a new one", extra={"error": repr(exc)})
+            listener.close()
+            return None
+
+    def _set_ready(self, ready: bool, reason: str | None) -> None:
+        self.health.ready = ready
+        self.health.reason = reason
+        RELAY_READY.labels(self.service).set(1 if ready else 0)
 
     def _report_backlog(self) -> None:
         now = time.monotonic()
@@ -197,7 +246,7 @@ class _Listener:
         import psycopg
 
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        conn = psycopg.connect(url, autocommit=True)
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
         conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
         return cls(conn)
 
@@ -209,4 +258,7 @@ class _Listener:
             pass
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        except Exception as exc:
+            log.debug("closing the LISTEN connection failed", extra={"error": repr(exc)})

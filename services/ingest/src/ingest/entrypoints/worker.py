@@ -9,9 +9,11 @@ import threading
 import time
 from pathlib import Path
 
+from dagkit.faults import is_transient
+from dagkit.health import WorkerHealth
 from dagkit.logging import configure_logging, correlation
-from dagkit.metrics import serve_metrics
 from dagkit.processes import stop_on_signals
+from dagkit.worker_http import serve_worker_endpoints
 from ingest.bootstrap import build_context
 from ingest.config import SERVICE, load_settings
 from ingest.service_layer import drop_folder, importing
@@ -27,6 +29,7 @@ class Worker:
         self.idle_seconds = idle_seconds
         self._stop = threading.Event()
         self._last_requeue = 0.0
+        self.health = WorkerHealth()
 
     def stop(self) -> None:
         self._stop.set()
@@ -56,8 +59,24 @@ class Worker:
     def run(self) -> None:
         drop_folder.ensure_folders(self.drop_dir)
         log.info("ingest worker started", extra={"drop_dir": str(self.drop_dir)})
+        failures = 0
         while not self._stop.is_set():
-            if not self.run_once():
+            try:
+                worked = self.run_once()
+            except Exception as exc:
+                # An import's own errors are recorded on the import; what gets
+                # here is the database away. Wait for it: the queued imports
+                # are still queued, and a stale claim is re-queued later.
+                if not is_transient(exc):
+                    raise
+                failures += 1
+                self.health.ready, self.health.reason = False, f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("ingest worker waiting for the database", extra={"error": repr(exc)})
+                self._stop.wait(min(10.0, 0.5 * 2 ** min(failures - 1, 5)))
+                continue
+            failures = 0
+            self.health.ready, self.health.reason = True, None
+            if not worked:
                 self._stop.wait(self.idle_seconds)
         log.info("ingest worker stopped")
 
@@ -65,8 +84,13 @@ class Worker:
 def main() -> None:
     settings = load_settings()
     configure_logging(f"{SERVICE}-worker", settings["log_level"])
-    serve_metrics(settings.get("metrics_port"), settings.get("metrics_addr", "127.0.0.1"))
     worker = Worker(build_context(settings), Path(settings["drop_dir"]))
+    serve_worker_endpoints(
+        settings.get("metrics_port"),
+        settings.get("metrics_addr", "127.0.0.1"),
+        f"{SERVICE}-worker",
+        worker.health.readiness,
+    )
     stop_on_signals(worker.stop)
     worker.run()
 

@@ -1,11 +1,10 @@
-"""Applying events to the read model. Each handler gets the event's full
-state and overwrites what it knows; the kit has already dropped duplicates and
-stale versions, so replaying a topic changes nothing."""
+"""Applying events to the read model, a batch at a time. Each event carries
+its aggregate's full state, which overwrites what the read model knew."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,10 +13,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from dagkit.consumer import ConsumerSpec, Handling
 from dagkit.envelope import Envelope
 from dagtilbud_contracts import institution, profile, statistics
+from dagtilbud_contracts.consuming import payload_validator
 from search.adapters.orm import (
     institutions,
+    kit_tables,
     municipality_statistics,
     national_figures,
     profiles,
@@ -50,81 +52,100 @@ def bump_generation(session: Session) -> None:
         session.execute(insert(read_model_state).values(id=1, generation=start))
 
 
-def _upsert(session: Session, table: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
-    # Both PostgreSQL and SQLite (the embedded default) know ON CONFLICT.
+def _upsert_many(session: Session, table: Any, key: str, rows: list[dict[str, Any]]) -> None:
+    """One INSERT ... ON CONFLICT DO UPDATE for all ``rows`` (both PostgreSQL
+    and SQLite, the embedded default, know it); the database gets one
+    statement with many parameter sets instead of one statement per event."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = make_insert(table)
-    # set_ from "excluded" keeps the statement's shape constant, so SQLAlchemy
-    # compiles it once and only binds new values.
     upsert = statement.on_conflict_do_update(
-        index_elements=list(key), set_={name: statement.excluded[name] for name in values}
+        index_elements=[key],
+        set_={name: statement.excluded[name] for name in rows[0] if name != key},
     )
-    session.execute(upsert, {**key, **values})
+    session.execute(upsert, rows)
 
 
-def apply_institution(session: Session, event: Envelope) -> None:
-    data = event.data
+def _newest_per_subject(events: Sequence[Envelope]) -> list[Envelope]:
+    """The kit hands over events in offset order, so a later event of an
+    aggregate carries its newer full state; only that one needs writing."""
+    return list({event.subject: event for event in events}.values())
+
+
+def institution_row(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     location = data.get("location") or {}
-    _upsert(
-        session,
-        institutions,
-        {"number": data["institution_number"]},
-        {
-            "name": data["name"],
-            "name_folded": fold(data["name"]),
-            "kind": data["kind"],
-            "ownership": data["ownership"],
-            "municipality_code": data["municipality_code"],
-            "postcode": data["address"]["postcode"],
-            "lat": location.get("lat"),
-            "lon": location.get("lon"),
-            "status": data["status"],
-            "accepts_0_2": data["accepts_0_2"],
-            "accepts_3_5": data["accepts_3_5"],
-            "register": data,
-            "updated_at": datetime.now(UTC),
-        },
-    )
-    bump_generation(session)
+    return {
+        "number": data["institution_number"],
+        "name": data["name"],
+        "name_folded": fold(data["name"]),
+        "kind": data["kind"],
+        "ownership": data["ownership"],
+        "municipality_code": data["municipality_code"],
+        "postcode": data["address"]["postcode"],
+        "lat": location.get("lat"),
+        "lon": location.get("lon"),
+        "status": data["status"],
+        "accepts_0_2": data["accepts_0_2"],
+        "accepts_3_5": data["accepts_3_5"],
+        "register": data,
+        "updated_at": now,
+    }
 
 
-def apply_profile(session: Session, event: Envelope) -> None:
-    data = event.data
+def profile_row(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     opens_latest, closes_earliest = weekday_span(data.get("opening_hours") or [])
     meal = data.get("meal_scheme")
-    _upsert(
+    return {
+        "number": data["institution_number"],
+        "profile": data,
+        "opens_latest": opens_latest,
+        "closes_earliest": closes_earliest,
+        "meal_offered": None if meal is None else meal["offered"],
+        "meal_kind": None if meal is None else meal["kind"],
+        "diets": [] if meal is None else list(meal["diets"]),
+        "tags": list(data.get("tags") or []),
+        "updated_at": now,
+    }
+
+
+def statistics_row(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "municipality_code": data["municipality_code"],
+        "name": data["municipality_name"],
+        "figures": data["figures"],
+        "dataset_version": data["dataset_version"],
+    }
+
+
+def apply_events(session: Session, events: Sequence[Envelope]) -> None:
+    """Apply a batch: one upsert per table, the national figures recomputed
+    once if any municipality changed, the generation bumped once. The kit has
+    already dropped duplicates and stale versions, so replaying a topic
+    changes nothing."""
+    now = datetime.now(UTC)
+    by_table: dict[str, list[Envelope]] = {"institutions": [], "profiles": [], "statistics": []}
+    for event in events:
+        by_table[_TABLE_OF[event.type]].append(event)
+    _upsert_many(
+        session,
+        institutions,
+        "number",
+        [institution_row(e.data, now) for e in _newest_per_subject(by_table["institutions"])],
+    )
+    _upsert_many(
         session,
         profiles,
-        {"number": data["institution_number"]},
-        {
-            "profile": data,
-            "opens_latest": opens_latest,
-            "closes_earliest": closes_earliest,
-            "meal_offered": None if meal is None else meal["offered"],
-            "meal_kind": None if meal is None else meal["kind"],
-            "diets": [] if meal is None else list(meal["diets"]),
-            "tags": list(data.get("tags") or []),
-            "updated_at": datetime.now(UTC),
-        },
+        "number",
+        [profile_row(e.data, now) for e in _newest_per_subject(by_table["profiles"])],
     )
-    bump_generation(session)
-
-
-def apply_statistics(session: Session, event: Envelope) -> None:
-    data = event.data
-    _upsert(
-        session,
-        municipality_statistics,
-        {"municipality_code": data["municipality_code"]},
-        {
-            "name": data["municipality_name"],
-            "figures": data["figures"],
-            "dataset_version": data["dataset_version"],
-        },
-    )
-    _recompute_national(session)
-    bump_generation(session)
+    statistics_rows = [statistics_row(e.data) for e in _newest_per_subject(by_table["statistics"])]
+    _upsert_many(session, municipality_statistics, "municipality_code", statistics_rows)
+    if statistics_rows:
+        _recompute_national(session)
+    if events:
+        bump_generation(session)
 
 
 def _recompute_national(session: Session) -> None:
@@ -150,10 +171,19 @@ def _recompute_national(session: Session) -> None:
         session.execute(insert(national_figures), rows)
 
 
-HANDLERS: dict[str, Callable[[Session, Envelope], None]] = {
-    institution.REGISTERED: apply_institution,
-    institution.UPDATED: apply_institution,
-    institution.CLOSED: apply_institution,
-    statistics.PUBLISHED: apply_statistics,
-    profile.UPDATED: apply_profile,
+_TABLE_OF = {
+    institution.REGISTERED: "institutions",
+    institution.UPDATED: "institutions",
+    institution.CLOSED: "institutions",
+    statistics.PUBLISHED: "statistics",
+    profile.UPDATED: "profiles",
 }
+
+# How the read model consumes: rebuild and the dead-letter redrive use the same.
+CONSUMER = ConsumerSpec(
+    group=CONSUMER_GROUP,
+    topics=tuple(TOPICS),
+    handling=Handling.batched(_TABLE_OF, apply_events),
+    tables=kit_tables,
+    validate=payload_validator(_TABLE_OF),
+)
