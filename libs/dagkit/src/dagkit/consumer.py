@@ -38,10 +38,11 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from sqlalchemy import bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dagkit.db import insert_rows, select_matching, values_in
 from dagkit.envelope import Envelope, EnvelopeError
 from dagkit.faults import is_transient
 from dagkit.health import WorkerHealth
@@ -256,6 +257,8 @@ class ConsumerRunner:
                 self._consume(batch)
                 self.commit()
                 self._report_lag()
+                if until_caught_up and self._at_highwater():
+                    break
         finally:
             self._shutdown()
 
@@ -301,6 +304,18 @@ class ConsumerRunner:
         assigned = list(self.consumer.assignment())
         ends = self.consumer.end_offsets(assigned)
         return all(self.consumer.position(tp) >= ends[tp] for tp in assigned)
+
+    def _at_highwater(self) -> bool:
+        """Every assigned partition read up to the end its last fetch reported
+        (no broker round trip, so it can be asked after every batch)."""
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return False
+        for tp in assigned:
+            highwater = self.consumer.highwater(tp)
+            if highwater is None or self.consumer.position(tp) < highwater:
+                return False
+        return True
 
     def _report_lag(self) -> None:
         for tp in self.consumer.assignment():
@@ -519,55 +534,58 @@ class ConsumerRunner:
         apply, dead letters for the rejected ones. Returns each outcome."""
         inbox, versions = self.tables.inbox, self.tables.aggregate_versions
         ids = {item.event_id for item in items}
+        bind = session.get_bind()
         recorded = {
             row.event_id: row
             for row in session.execute(
-                select(
+                select_matching(
+                    select(
+                        inbox.c.event_id,
+                        inbox.c.outcome,
+                        inbox.c.topic,
+                        inbox.c.kafka_partition,
+                        inbox.c.kafka_offset,
+                    ).where(inbox.c.consumer_group == self.group),
                     inbox.c.event_id,
-                    inbox.c.outcome,
-                    inbox.c.topic,
-                    inbox.c.kafka_partition,
-                    inbox.c.kafka_offset,
-                ).where(inbox.c.consumer_group == self.group, inbox.c.event_id.in_(ids))
+                    ids,
+                    bind,
+                )
             )
         }
         # A dead letter is "seen" only when the same message comes again (a
         # redelivery after a crash): re-published, or redriven, it is tried
         # again, so a fixed handler can apply it.
+        delivered_at = {item.event_id: item.position for item in items if not item.redrive}
         seen = {
             event_id
             for event_id, row in recorded.items()
             if row.outcome != DEAD_LETTERED
-            or any(
-                not item.redrive
-                and item.event_id == event_id
-                and (row.topic, row.kafka_partition, row.kafka_offset) == item.position
-                for item in items
-            )
+            or delivered_at.get(event_id) == (row.topic, row.kafka_partition, row.kafka_offset)
         }
         retried = {
             event_id
             for event_id, row in recorded.items()
             if row.outcome == DEAD_LETTERED and event_id not in seen
         }
-        keys = {
-            (item.record.topic, item.event.subject)
-            for item in items
-            if item.event is not None and item.rejected is None
-        }
+        subjects: dict[str, set[str]] = {}
+        for item in items:
+            if item.event is not None and item.rejected is None:
+                subjects.setdefault(item.record.topic, set()).add(item.event.subject)
         stored: dict[tuple[str, str], int] = {}
-        if keys:
-            stored = {
-                (topic, subject): version
-                for topic, subject, version in session.execute(
-                    select(versions.c.topic, versions.c.subject, versions.c.version)
-                    .where(
-                        versions.c.consumer_group == self.group,
-                        tuple_(versions.c.topic, versions.c.subject).in_(keys),
-                    )
-                    .with_for_update()
+        for topic, names in subjects.items():  # one topic: a batch is one partition's
+            stored.update(
+                ((topic, subject), version)
+                for subject, version in session.execute(
+                    select_matching(
+                        select(versions.c.subject, versions.c.version).where(
+                            versions.c.consumer_group == self.group, versions.c.topic == topic
+                        ),
+                        versions.c.subject,
+                        names,
+                        bind,
+                    ).with_for_update(of=versions)
                 )
-            }
+            )
         latest = dict(stored)
         outcomes: list[str] = []
         to_apply: list[Envelope] = []
@@ -607,12 +625,13 @@ class ConsumerRunner:
         if replaced:
             session.execute(
                 delete(inbox).where(
-                    inbox.c.consumer_group == self.group, inbox.c.event_id.in_(replaced)
+                    inbox.c.consumer_group == self.group,
+                    values_in(inbox.c.event_id, replaced, bind),
                 )
             )
         if inbox_rows:
             try:
-                session.execute(insert(inbox), inbox_rows)
+                insert_rows(session, inbox, inbox_rows)
             except IntegrityError as exc:
                 raise VersionConflictError("inbox row written by another consumer") from exc
         return outcomes
@@ -636,22 +655,41 @@ class ConsumerRunner:
         ]
         if new_versions:
             try:
-                session.execute(insert(versions), new_versions)
+                insert_rows(session, versions, new_versions)
             except IntegrityError as exc:
                 raise VersionConflictError("aggregate first seen by another consumer") from exc
         if changed:
             # The old version is part of the condition: where the read above
             # took no lock (SQLite), a second consumer that applied the same
             # aggregate meanwhile makes this match fewer rows.
-            result = session.execute(
-                update(versions).where(
-                    versions.c.consumer_group == self.group,
-                    versions.c.topic == bindparam("b_topic"),
-                    versions.c.subject == bindparam("b_subject"),
-                    versions.c.version == bindparam("b_old"),
-                ),
-                changed,
-            )
+            if session.get_bind().dialect.name == "postgresql":
+                result = session.execute(
+                    text(
+                        "UPDATE kit_aggregate_versions AS v SET version = u.version"
+                        " FROM unnest(CAST(:topics AS TEXT[]), CAST(:subjects AS TEXT[]),"
+                        " CAST(:olds AS BIGINT[]), CAST(:news AS BIGINT[]))"
+                        " AS u(topic, subject, old, version)"
+                        " WHERE v.consumer_group = :group AND v.topic = u.topic"
+                        " AND v.subject = u.subject AND v.version = u.old"
+                    ),
+                    {
+                        "group": self.group,
+                        "topics": [c["b_topic"] for c in changed],
+                        "subjects": [c["b_subject"] for c in changed],
+                        "olds": [c["b_old"] for c in changed],
+                        "news": [c["version"] for c in changed],
+                    },
+                )
+            else:
+                result = session.execute(
+                    update(versions).where(
+                        versions.c.consumer_group == self.group,
+                        versions.c.topic == bindparam("b_topic"),
+                        versions.c.subject == bindparam("b_subject"),
+                        versions.c.version == bindparam("b_old"),
+                    ),
+                    changed,
+                )
             if result.rowcount != len(changed):  # type: ignore[attr-defined]
                 raise VersionConflictError("aggregate version moved meanwhile")
 

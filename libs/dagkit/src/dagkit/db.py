@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -61,3 +78,91 @@ def engine_from_settings(service: str, settings: Any) -> Engine:
     return make_engine(
         database_url_or_default(settings["database_url"], settings["data_dir"], service)
     )
+
+
+def values_in(
+    column: ColumnElement[Any], values: Collection[Any], bind: Engine | Connection
+) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter
+    instead of one per value. For a lookup of many keys in a large table
+    prefer select_matching."""
+    if bind.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def select_matching(
+    statement: Select[Any],
+    column: ColumnElement[Any],
+    values: Collection[Any],
+    bind: Engine | Connection,
+) -> Select[Any]:
+    """``statement`` limited to rows whose ``column`` is one of ``values``.
+
+    On PostgreSQL a join with ``unnest(array)``: one parameter, and the
+    planner probes the index once per value whatever it knows of the table.
+    (``= ANY(array)`` or ``IN (SELECT unnest(...))`` in a prepared
+    statement's generic plan compared every row with every value on a table
+    without statistics yet, as after a rebuild: 200 ms for 500 keys in 6,000
+    rows, against 4 ms.)"""
+    if bind.dialect.name != "postgresql":
+        return statement.where(column.in_(list(values)))
+    wanted = (
+        func.unnest(bindparam(None, list(values), type_=ARRAY(column.type)))
+        .table_valued("value")
+        .render_derived()
+    )
+    return statement.join(wanted, column == wanted.c.value)
+
+
+def insert_rows(
+    db: Session | Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    upsert_on: Sequence[str] | None = None,
+) -> None:
+    """Insert ``rows`` (all with the same keys) in one statement; with
+    ``upsert_on`` (the key columns) a row whose key exists replaces the
+    existing row's other columns. The rows' keys must be distinct.
+
+    PostgreSQL gets one ``INSERT ... SELECT FROM json_populate_recordset``
+    with the rows as one JSON parameter, whatever their number (executemany
+    sends and executes one statement per row; arrays of text cost psycopg a
+    regular-expression escape per element). SQLite, in process, gets
+    executemany.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    bind = db.get_bind() if isinstance(db, Session) else db
+    dialect = bind.dialect
+    if dialect.name != "postgresql":
+        statement: Any = sqlite_insert(table) if dialect.name == "sqlite" else insert(table)
+        if upsert_on:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(upsert_on),
+                set_={c: statement.excluded[c] for c in columns if c not in upsert_on},
+            )
+        db.execute(statement, list(rows))
+        return
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    # Names come from the table's metadata (quoted); the rows are one bound value.
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "  # noqa: S608
+        f"FROM json_populate_recordset(NULL::{quote(table.name)}, CAST(:rows AS JSON))"
+    )
+    if upsert_on:
+        updates = ", ".join(
+            f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in upsert_on
+        )
+        sql += f" ON CONFLICT ({', '.join(quote(c) for c in upsert_on)}) DO UPDATE SET {updates}"
+    params = {"rows": json.dumps(list(rows), ensure_ascii=False, default=_json_value)}
+    db.execute(text(sql), params)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

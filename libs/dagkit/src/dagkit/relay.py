@@ -16,21 +16,17 @@ from typing import Any
 
 from kafka import KafkaProducer
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Connection,
     Engine,
     Row,
     Table,
-    any_,
-    bindparam,
     func,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
-from dagkit.db import is_postgres
+from dagkit.db import is_postgres, values_in
 from dagkit.health import WorkerHealth
 from dagkit.kafka import make_producer
 from dagkit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, RELAY_READY
@@ -112,10 +108,7 @@ class OutboxRelay:
         return len(rows)
 
     def _id_in(self, ids: list[int]) -> ColumnElement[bool]:
-        # One array parameter instead of a thousand: PostgreSQL parses it once.
-        if is_postgres(self.engine):
-            return self.outbox.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
-        return self.outbox.c.id.in_(ids)
+        return values_in(self.outbox.c.id, ids, self.engine)
 
     def _without_rows_behind_other_claims(
         self, conn: Connection, rows: list[Row[Any]]

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dagkit.consumer import ConsumerSpec, Handling
+from dagkit.db import insert_rows
 from dagkit.envelope import Envelope
 from dagtilbud_contracts import institution, profile, statistics
 from dagtilbud_contracts.consuming import payload_validator
@@ -50,22 +49,6 @@ def bump_generation(session: Session) -> None:
         # Redis for an earlier database are never taken for this one's.
         start = secrets.randbits(40) << 16
         session.execute(insert(read_model_state).values(id=1, generation=start))
-
-
-def _upsert_many(session: Session, table: Any, key: str, rows: list[dict[str, Any]]) -> None:
-    """One INSERT ... ON CONFLICT DO UPDATE for all ``rows`` (both PostgreSQL
-    and SQLite, the embedded default, know it); the database gets one
-    statement with many parameter sets instead of one statement per event."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = make_insert(table)
-    upsert = statement.on_conflict_do_update(
-        index_elements=[key],
-        set_={name: statement.excluded[name] for name in rows[0] if name != key},
-    )
-    session.execute(upsert, rows)
 
 
 def _newest_per_subject(events: Sequence[Envelope]) -> list[Envelope]:
@@ -128,20 +111,20 @@ def apply_events(session: Session, events: Sequence[Envelope]) -> None:
     by_table: dict[str, list[Envelope]] = {"institutions": [], "profiles": [], "statistics": []}
     for event in events:
         by_table[_TABLE_OF[event.type]].append(event)
-    _upsert_many(
+    insert_rows(
         session,
         institutions,
-        "number",
         [institution_row(e.data, now) for e in _newest_per_subject(by_table["institutions"])],
+        upsert_on=["number"],
     )
-    _upsert_many(
+    insert_rows(
         session,
         profiles,
-        "number",
         [profile_row(e.data, now) for e in _newest_per_subject(by_table["profiles"])],
+        upsert_on=["number"],
     )
     statistics_rows = [statistics_row(e.data) for e in _newest_per_subject(by_table["statistics"])]
-    _upsert_many(session, municipality_statistics, "municipality_code", statistics_rows)
+    insert_rows(session, municipality_statistics, statistics_rows, upsert_on=["municipality_code"])
     if statistics_rows:
         _recompute_national(session)
     if events:
