@@ -6,6 +6,9 @@ once and the process still running."""
 
 from __future__ import annotations
 
+import argparse
+import io
+import json
 import socket
 import threading
 import time
@@ -24,21 +27,12 @@ from sqlalchemy import Engine, func, insert, select
 
 from dagkit.consumer import ConsumerRunner, ConsumerSpec, VersionConflictError
 from dagkit.db import make_engine, make_session_factory
-from dagkit.dlq import read_dead_letters, replay
-from dagkit.envelope import Envelope
+from dagkit.dlq import add_dlq_commands, read_dead_letters, replay, run_dlq_command
 from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
-from dagkit.testing.events import read_raw_records
+from dagkit.testing.events import publish, read_raw_records
 from dagkit.testing.faults import database_outage, terminate_backends
 
 pytestmark = pytest.mark.slow
-
-
-def produce(bootstrap: str, topic: str, events: list[Envelope]) -> None:
-    producer = make_producer(bootstrap, "fault-producer")
-    for event in events:
-        producer.send(topic, key=event.subject.encode(), value=event.to_json())
-    producer.flush()
-    producer.close()
 
 
 def applied_counts(engine: Engine) -> dict[str, int]:
@@ -95,7 +89,7 @@ def test_a_burst_of_contract_breaking_events_does_not_hold_back_a_real_change(
     change = make_event("REAL", 1)
     consumer = procs("consumer", pg_database, kafka_bootstrap, topic, f"{topic}.g")
     started = time.monotonic()
-    produce(kafka_bootstrap, topic, [*broken, change])
+    publish(kafka_bootstrap, topic, [*broken, change])
 
     wait_for(lambda: change.id in applied_counts(kit_engine), timeout=15, what="the real change")
     elapsed = time.monotonic() - started
@@ -126,7 +120,7 @@ def test_eviction_mid_batch_rejoins_and_applies_every_event_once(
     events += [make_event(f"P{n}", 0, poison=True) for n in range(10)]
     events += [make_event("E", 20, delay=5.0)]
     events += [make_event("E", n) for n in range(21, 40)]
-    produce(kafka_bootstrap, topic, events)
+    publish(kafka_bootstrap, topic, events)
     consumer = procs(
         "consumer",
         pg_database,
@@ -258,7 +252,7 @@ def test_a_poison_event_is_redriven_once_after_the_fix(
     group = f"{topic}.g"
     poison = make_event("R", 0, poison=True)
     later = make_event("S", 0)
-    produce(kafka_bootstrap, topic, [poison, later])
+    publish(kafka_bootstrap, topic, [poison, later])
     spec = _spec(topic, group)
     factory = make_session_factory(kit_engine)
     _runner(spec, kit_engine, kafka_bootstrap).run(max_idle_polls=4)
@@ -278,7 +272,7 @@ def test_a_poison_event_is_redriven_once_after_the_fix(
     # Replaying again, or re-publishing the message, changes nothing more.
     (again,) = replay(factory, spec, kafka_bootstrap, [letter])
     assert again.outcome == "skipped"
-    produce(kafka_bootstrap, topic, [poison])
+    publish(kafka_bootstrap, topic, [poison])
     _runner(spec, kit_engine, kafka_bootstrap).run(max_idle_polls=4)
     assert applied_counts(kit_engine)[poison.id] == 1
     assert outcomes(kit_engine)[poison.id] == "applied"
@@ -291,12 +285,12 @@ def test_a_fixed_handler_applies_a_republished_dead_letter(
     dlq_topic(kafka_bootstrap, topic)
     spec = _spec(topic, f"{topic}.g")
     poison = make_event("Q", 0, poison=True)
-    produce(kafka_bootstrap, topic, [poison])
+    publish(kafka_bootstrap, topic, [poison])
     _runner(spec, kit_engine, kafka_bootstrap).run(max_idle_polls=4)
     assert outcomes(kit_engine)[poison.id] == "dead_lettered"
     with kit_engine.begin() as conn:
         conn.execute(insert(fixes).values(id=1))
-    produce(kafka_bootstrap, topic, [poison])
+    publish(kafka_bootstrap, topic, [poison])
     _runner(spec, kit_engine, kafka_bootstrap).run(max_idle_polls=4)
     assert outcomes(kit_engine)[poison.id] == "applied"
     assert applied_counts(kit_engine) == {poison.id: 1}
@@ -314,7 +308,7 @@ def test_a_crash_between_dead_letter_send_and_commit_leaves_one_dead_letter(
     dlq = dlq_topic(kafka_bootstrap, topic)
     group = f"{topic}.g"
     events = [make_event("C", 0), make_event("D", 0, poison=True), make_event("C", 1)]
-    produce(kafka_bootstrap, topic, events)
+    publish(kafka_bootstrap, topic, events)
     marker = tmp_path / "crashed"
     first = procs(
         "consumer",
@@ -344,7 +338,7 @@ def test_the_inbox_forgets_rows_older_than_the_retention(
 ) -> None:
     topic = new_topic("kit.prune", partitions=1)
     dlq_topic(kafka_bootstrap, topic)
-    produce(kafka_bootstrap, topic, [make_event("P", n) for n in range(5)])
+    publish(kafka_bootstrap, topic, [make_event("P", n) for n in range(5)])
     runner = _runner(_spec(topic, f"{topic}.g"), kit_engine, kafka_bootstrap)
     runner.run(max_idle_polls=4)
     assert runner.prune_inbox() == 0
@@ -391,3 +385,44 @@ def _runner(spec: ConsumerSpec, engine: Engine, bootstrap: str | None) -> Consum
         dlq_producer=make_producer(bootstrap, "fault-test-dlq"),
         retry=RETRY,
     )
+
+
+def test_the_dlq_command_lists_and_replays_by_type_and_time(
+    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
+) -> None:
+    topic = new_topic("kit.dlqcli", partitions=1)
+    dlq_topic(kafka_bootstrap, topic)
+    spec = _spec(topic, f"{topic}.g")
+    poison = [make_event(f"X{n}", 0, poison=True) for n in range(3)]
+    publish(kafka_bootstrap, topic, poison)
+    _runner(spec, kit_engine, kafka_bootstrap).run(max_idle_polls=4)
+    factory = make_session_factory(kit_engine)
+    parser = argparse.ArgumentParser()
+    add_dlq_commands(parser.add_subparsers(dest="command"))
+
+    def run(*argv: str) -> tuple[int, list[dict[str, object]]]:
+        out = io.StringIO()
+        code = run_dlq_command(parser.parse_args(argv), spec, factory, kafka_bootstrap, out)
+        return code, [json.loads(line) for line in out.getvalue().splitlines()]
+
+    code, listed = run("dlq", "list", "--json")
+    assert code == 0
+    assert {row["event_id"] for row in listed} == {e.id for e in poison}
+    assert {row["status"] for row in listed} == {"dead_lettered"}
+    assert "poison event" in str(listed[0]["error"])
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    assert run("dlq", "list", "--json", "--since", later)[1] == []
+    assert run("dlq", "list", "--json", "--type", "dk.dagtilbud.other.v1")[1] == []
+
+    code, failed = run("dlq", "replay", "--json")
+    assert code == 1  # the cause is not fixed yet
+    assert {row["outcome"] for row in failed} == {"failed"}
+    with kit_engine.begin() as conn:
+        conn.execute(insert(fixes).values(id=1))
+    code, replayed = run("dlq", "replay", "--json", "--type", poison[0].type)
+    assert code == 0
+    assert {row["outcome"] for row in replayed} == {"applied"}
+    assert run("dlq", "replay", "--json")[1] == [
+        {"event_id": e["event_id"], "outcome": "skipped", "error": None} for e in replayed
+    ]
+    assert applied_counts(kit_engine) == {e.id: 1 for e in poison}

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from dagkit.envelope import Envelope
-from dagkit.kafka import make_producer
+from dagkit.testing.events import publish as publish  # the tests and the bench use it
 from dagtilbud_contracts.examples import load_examples
 from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions, municipality_statistics, national_figures, profiles
@@ -94,14 +94,6 @@ def profile_events() -> list[Envelope]:
         new_event(raw["type"], raw["data"], aggregate_version=raw["aggregateversion"])
         for _path, raw in load_examples("dk.dagtilbud.profile.updated.v1")
     ]
-
-
-def publish(bootstrap: str, topic: str, events: list[Envelope]) -> None:
-    producer = make_producer(bootstrap, "search-test")
-    for event in events:
-        producer.send(topic, key=event.subject.encode(), value=event.to_json())
-    producer.flush()
-    producer.close()
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

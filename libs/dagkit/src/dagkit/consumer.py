@@ -38,7 +38,7 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import Select, bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -195,7 +195,11 @@ class ConsumerRunner:
         self.prune_every_seconds = prune_every_seconds
         self.health = WorkerHealth()
         self._stop = threading.Event()
+        # Applied up to (next offset), per partition; and what was last sent
+        # to the broker without waiting.
         self._processed: dict[TopicPartition, int] = {}
+        self._sent: dict[TopicPartition, int] = {}
+        self._lookup_statements: tuple[Select[Any], Select[Any]] | None = None
         # Bumped whenever partitions are revoked: records polled before that
         # belong to an assignment that no longer exists.
         self._epoch = 0
@@ -255,7 +259,7 @@ class ConsumerRunner:
                     continue
                 idle = 0
                 self._consume(batch)
-                self.commit()
+                self.commit(wait=False)
                 self._report_lag()
                 if until_caught_up and self._at_highwater():
                     break
@@ -278,27 +282,45 @@ class ConsumerRunner:
                 )
         log.info("consumer stopped", extra={"group": self.group})
 
-    def commit(self, partitions: Sequence[TopicPartition] | None = None) -> None:
+    def commit(
+        self, partitions: Sequence[TopicPartition] | None = None, *, wait: bool = True
+    ) -> None:
+        """Commit the offsets applied so far. ``wait=False`` (between batches)
+        does not wait for the broker's answer; a revocation and the shutdown
+        commit everything again and wait, so nothing applied is left
+        uncommitted by a clean stop."""
         pending = {
             tp: OffsetAndMetadata(offset, "", -1)
             for tp, offset in self._processed.items()
-            if partitions is None or tp in partitions
+            if (partitions is None or tp in partitions) and (wait or self._sent.get(tp) != offset)
         }
         if not pending:
+            return
+        if not wait:
+            self._sent.update({tp: meta.offset for tp, meta in pending.items()})
+            self.consumer.commit_async(pending, callback=self._committed)
             return
         try:
             self.consumer.commit(pending)
         except KafkaError as exc:
-            # Evicted (or mid-rebalance): these partitions may belong to
-            # another member now. What was applied stays applied; its
-            # redelivery finds the inbox rows and changes nothing.
-            log.warning(
-                "offset commit failed; rejoining the group",
-                extra={"group": self.group, "error": repr(exc)},
-            )
-            self._epoch += 1
+            self._commit_failed(exc)
         for tp in pending:
             self._processed.pop(tp, None)
+            self._sent.pop(tp, None)
+
+    def _committed(self, _offsets: Any, response: Any) -> None:
+        if isinstance(response, Exception):
+            self._commit_failed(response)
+
+    def _commit_failed(self, exc: BaseException) -> None:
+        # Evicted (or mid-rebalance): these partitions may belong to another
+        # member now. What was applied stays applied; its redelivery finds the
+        # inbox rows and changes nothing.
+        log.warning(
+            "offset commit failed; rejoining the group",
+            extra={"group": self.group, "error": repr(exc)},
+        )
+        self._epoch += 1
 
     def _caught_up(self) -> bool:
         assigned = list(self.consumer.assignment())
@@ -532,25 +554,12 @@ class ConsumerRunner:
         """Apply ``items`` inside ``session``'s transaction: inbox and version
         checks for all of them at once, the handler once for every event to
         apply, dead letters for the rejected ones. Returns each outcome."""
-        inbox, versions = self.tables.inbox, self.tables.aggregate_versions
+        inbox = self.tables.inbox
         ids = {item.event_id for item in items}
         bind = session.get_bind()
         recorded = {
             row.event_id: row
-            for row in session.execute(
-                select_matching(
-                    select(
-                        inbox.c.event_id,
-                        inbox.c.outcome,
-                        inbox.c.topic,
-                        inbox.c.kafka_partition,
-                        inbox.c.kafka_offset,
-                    ).where(inbox.c.consumer_group == self.group),
-                    inbox.c.event_id,
-                    ids,
-                    bind,
-                )
-            )
+            for row in session.execute(self._lookups(bind.dialect.name)[0], {"keys": list(ids)})
         }
         # A dead letter is "seen" only when the same message comes again (a
         # redelivery after a crash): re-published, or redriven, it is tried
@@ -576,17 +585,11 @@ class ConsumerRunner:
             stored.update(
                 ((topic, subject), version)
                 for subject, version in session.execute(
-                    select_matching(
-                        select(versions.c.subject, versions.c.version).where(
-                            versions.c.consumer_group == self.group, versions.c.topic == topic
-                        ),
-                        versions.c.subject,
-                        names,
-                        bind,
-                    ).with_for_update(of=versions)
+                    self._lookups(bind.dialect.name)[1], {"topic": topic, "keys": list(names)}
                 )
             )
         latest = dict(stored)
+        now = datetime.now(UTC)
         outcomes: list[str] = []
         to_apply: list[Envelope] = []
         inbox_rows: list[dict[str, Any]] = []
@@ -599,7 +602,7 @@ class ConsumerRunner:
             if item.rejected is not None or item.event is None:
                 dead.append(item)
                 outcomes.append(DEAD_LETTERED)
-                inbox_rows.append(self._inbox_row(item.record, item.event_id, DEAD_LETTERED))
+                inbox_rows.append(self._inbox_row(item.record, item.event_id, DEAD_LETTERED, now))
                 continue
             event = item.event
             key = (item.record.topic, event.subject)
@@ -613,7 +616,7 @@ class ConsumerRunner:
                 outcome = "ignored"
                 latest[key] = event.aggregateversion
             outcomes.append(outcome)
-            inbox_rows.append(self._inbox_row(item.record, item.event_id, outcome))
+            inbox_rows.append(self._inbox_row(item.record, item.event_id, outcome, now))
         if to_apply:
             self.handling.apply(session, to_apply)
         self._write_versions(session, stored, latest)
@@ -635,6 +638,34 @@ class ConsumerRunner:
             except IntegrityError as exc:
                 raise VersionConflictError("inbox row written by another consumer") from exc
         return outcomes
+
+    def _lookups(self, dialect: str) -> tuple[Select[Any], Select[Any]]:
+        """The inbox rows of a batch's event ids, and the stored versions of
+        its subjects (locked): built once, so they compile once."""
+        if self._lookup_statements is None:
+            inbox, versions = self.tables.inbox, self.tables.aggregate_versions
+            self._lookup_statements = (
+                select_matching(
+                    select(
+                        inbox.c.event_id,
+                        inbox.c.outcome,
+                        inbox.c.topic,
+                        inbox.c.kafka_partition,
+                        inbox.c.kafka_offset,
+                    ).where(inbox.c.consumer_group == self.group),
+                    inbox.c.event_id,
+                    dialect,
+                ),
+                select_matching(
+                    select(versions.c.subject, versions.c.version).where(
+                        versions.c.consumer_group == self.group,
+                        versions.c.topic == bindparam("topic"),
+                    ),
+                    versions.c.subject,
+                    dialect,
+                ).with_for_update(of=versions),
+            )
+        return self._lookup_statements
 
     def _write_versions(
         self,
@@ -733,7 +764,9 @@ class ConsumerRunner:
                     },
                 )
 
-    def _inbox_row(self, record: Any, event_id: str, outcome: str) -> dict[str, Any]:
+    def _inbox_row(
+        self, record: Any, event_id: str, outcome: str, at: datetime | None = None
+    ) -> dict[str, Any]:
         return {
             "consumer_group": self.group,
             "event_id": event_id,
@@ -741,7 +774,7 @@ class ConsumerRunner:
             "kafka_partition": record.partition,
             "kafka_offset": record.offset,
             "outcome": outcome,
-            "processed_at": datetime.now(UTC),
+            "processed_at": at or datetime.now(UTC),
         }
 
     # ------------------------------------------------------------- upkeep
@@ -793,8 +826,18 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self.replayed: set[TopicPartition] = set()
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        self.runner._epoch += 1
-        self.runner.commit(list(revoked))
+        runner, partitions = self.runner, list(revoked)
+        runner._epoch += 1
+        try:
+            runner.commit(partitions)
+        except RuntimeError:
+            # After an eviction kafka-python calls this on its I/O thread,
+            # where nothing may block: send without waiting (it will most
+            # likely fail; the inbox absorbs the redelivery).
+            runner.commit(partitions, wait=False)
+        for tp in partitions:
+            runner._processed.pop(tp, None)
+            runner._sent.pop(tp, None)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         if self.runner.from_beginning:

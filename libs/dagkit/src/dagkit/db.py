@@ -92,12 +92,11 @@ def values_in(
 
 
 def select_matching(
-    statement: Select[Any],
-    column: ColumnElement[Any],
-    values: Collection[Any],
-    bind: Engine | Connection,
+    statement: Select[Any], column: ColumnElement[Any], dialect: str, key: str = "keys"
 ) -> Select[Any]:
-    """``statement`` limited to rows whose ``column`` is one of ``values``.
+    """``statement`` limited to rows whose ``column`` is one of the values
+    passed as parameter ``key`` (a list) when it is executed. Build it once and
+    execute it many times: it compiles once.
 
     On PostgreSQL a join with ``unnest(array)``: one parameter, and the
     planner probes the index once per value whatever it knows of the table.
@@ -105,12 +104,10 @@ def select_matching(
     statement's generic plan compared every row with every value on a table
     without statistics yet, as after a rebuild: 200 ms for 500 keys in 6,000
     rows, against 4 ms.)"""
-    if bind.dialect.name != "postgresql":
-        return statement.where(column.in_(list(values)))
+    if dialect != "postgresql":
+        return statement.where(column.in_(bindparam(key, expanding=True)))
     wanted = (
-        func.unnest(bindparam(None, list(values), type_=ARRAY(column.type)))
-        .table_valued("value")
-        .render_derived()
+        func.unnest(bindparam(key, type_=ARRAY(column.type))).table_valued("value").render_derived()
     )
     return statement.join(wanted, column == wanted.c.value)
 

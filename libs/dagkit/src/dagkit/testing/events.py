@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
 from dagkit.envelope import Envelope
+from dagkit.kafka import make_producer
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,16 @@ def read_raw_records(bootstrap: str, topic: str, count: int, timeout: float = 30
         return records
     finally:
         consumer.close()
+
+
+def publish(
+    bootstrap: str, topic: str, events: Iterable[Envelope], client_id: str = "test"
+) -> None:
+    """Put ``events`` on ``topic`` as a producer service would: keyed by subject."""
+    producer = make_producer(bootstrap, client_id)
+    try:
+        for event in events:
+            producer.send(topic, key=event.subject.encode(), value=event.to_json())
+        producer.flush()
+    finally:
+        producer.close()
