@@ -184,8 +184,7 @@ def run() -> dict[str, bool]:
     cold_p50, cold_p95 = cold[len(cold) // 2] * 1000, cold[int(len(cold) * 0.95)] * 1000
     print("== search ==")
     print(
-        f"full rebuild from the topics ({events:,} events): {rebuild_seconds:.1f} s"
-        "  (target < 3 s)"
+        f"full rebuild from the topics ({events:,} events): {rebuild_seconds:.1f} s  (target < 3 s)"
     )
     print(
         f"first (uncached) answer to each of {len(paths)} searches, one at a time:"

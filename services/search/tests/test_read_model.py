@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from searchhelpers import (
@@ -115,7 +116,7 @@ def read_model_hash(engine: Engine) -> str:
 
 @pytest.mark.slow
 def test_event_by_event_in_batches_and_rebuilt_give_the_same_read_model(
-    kafka_bootstrap: str, topics: list[str], postgres_url: str
+    kafka_bootstrap: str, topics: list[str], postgres_url: str, tmp_path: Path
 ) -> None:
     register, stats, profile_topic = topics
     events = institution_events(limit=600)
@@ -146,6 +147,13 @@ def test_event_by_event_in_batches_and_rebuilt_give_the_same_read_model(
             )
             hashes[how] = read_model_hash(engine)
             engine.dispose()
+    # The embedded default writes through another path (the driver's executemany).
+    sqlite_url = f"sqlite:///{tmp_path / 'search.sqlite3'}"
+    upgrade(SERVICE_ROOT, sqlite_url)
+    engine = make_engine(sqlite_url)
+    replay(engine, kafka_bootstrap, topics=topics, group=f"{register}.sqlite")
+    hashes["in batches on SQLite"] = read_model_hash(engine)
+    engine.dispose()
     with temporary_database(postgres_url) as url:
         upgrade(SERVICE_ROOT, url)
         engine = make_engine(url)

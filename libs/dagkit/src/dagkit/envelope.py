@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, NoReturn
 
+import orjson
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 SPEC_VERSION = "1.0"
@@ -333,7 +334,9 @@ class Envelope:
         if value is None:
             raise EnvelopeError("empty message")
         try:
-            raw = json.loads(value)
+            # orjson: about three times json's speed on the consumer's hot
+            # path, and stricter (no NaN, invalid UTF-8 is an error).
+            raw = orjson.loads(value)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise EnvelopeError(f"message is not JSON: {exc}") from exc
         return cls.from_dict(raw)
