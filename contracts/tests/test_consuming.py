@@ -31,6 +31,7 @@ from dagtilbud_contracts import (
 from dagtilbud_contracts import _fields as f
 from dagtilbud_contracts.consuming import CROSS_FIELD_RULES
 from dagtilbud_contracts.examples import load_examples, load_invalid_examples
+from dagtilbud_contracts.registry import validate_payload
 
 EXAMPLES = load_examples()
 INVALID = load_invalid_examples()
@@ -107,6 +108,30 @@ def test_errors_name_the_path_with_list_positions() -> None:
     assert list(caught.value.errors) == ["figures"]
     assert list(caught.value.errors["figures"]) == [2]
     assert list(caught.value.errors["figures"][2]) == ["value"]
+
+
+def test_a_child_count_beyond_any_municipality_is_an_invalid_payload() -> None:
+    # 10^12 children once reached the national figures through a statistics file.
+    raw = _example(statistics.PUBLISHED)
+    raw["data"]["figures"] = [
+        {"indicator": "antal_boern", "year": 2023, "value": 10**12, "source": "DST"}
+    ]
+    with pytest.raises(InvalidPayloadError):
+        _fast(raw)
+    with pytest.raises(InvalidPayloadError):
+        validate_payload(statistics.PUBLISHED, raw["data"])
+
+
+def test_an_e_mail_address_longer_than_rfc_5321_allows_is_an_invalid_payload() -> None:
+    raw = _example(institution.REGISTERED)
+    raw["data"]["contact"] = {
+        "phone": None,
+        "email": "a" * 250 + "@b.dk",
+        "website": None,
+    }
+    with pytest.raises(InvalidPayloadError) as caught:
+        _fast(raw)
+    assert "contact" in caught.value.errors
 
 
 def test_a_subject_that_disagrees_with_data_is_a_mismatch() -> None:

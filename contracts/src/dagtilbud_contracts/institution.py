@@ -50,7 +50,8 @@ class RegisterContactSchema(Schema):
     """Contact details published in the register; any of them may be absent."""
 
     phone = f.pattern(v.PHONE_PATTERN, required=True, allow_none=True)
-    email = fields.Email(required=True, allow_none=True)
+    # RFC 5321 limits an address to 254 characters.
+    email = fields.Email(required=True, allow_none=True, validate=validate.Length(max=254))
     website = f.web_url(required=True, allow_none=True)
 
 

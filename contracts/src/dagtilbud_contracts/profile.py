@@ -48,7 +48,8 @@ class ProfileContactSchema(Schema):
 
     leader_name = f.text(max_length=200, required=True, allow_none=True)
     phone = f.pattern(v.PHONE_PATTERN, required=True, allow_none=True)
-    email = fields.Email(required=True, allow_none=True)
+    # RFC 5321 limits an address to 254 characters.
+    email = fields.Email(required=True, allow_none=True, validate=validate.Length(max=254))
     website = f.web_url(required=True, allow_none=True)
 
 

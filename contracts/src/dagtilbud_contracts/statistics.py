@@ -19,6 +19,9 @@ PUBLISHED = "dk.dagtilbud.statistics.published.v1"
 # Children per adult; the worst municipal value ever published is far below
 # this, so anything above is a unit mix-up (e.g. a child count in the column).
 MAX_NORMERING = 30.0
+# Children in daycare in one municipality; København, the largest, has about
+# 30,000, so anything above this is a unit or column mix-up.
+MAX_COUNT = 100_000
 
 
 class FigureSchema(Schema):
@@ -32,8 +35,9 @@ class FigureSchema(Schema):
         validate=validate.Range(min=0),
         metadata={
             "description": (
-                "Null when the source has no value (DST writes '..'); missing is not zero. "
-                "A normering of 0 means the municipality has no such offer."
+                "Null only in events from before missing values were withdrawn; a figure "
+                "the source marks as missing (DST '..') is left out. A normering of 0 "
+                "means the municipality has no such offer."
             )
         },
     )
@@ -42,16 +46,32 @@ class FigureSchema(Schema):
         required=True,
         metadata={"description": "Source table or API the value came from, e.g. DST BOERN8."},
     )
+    series = f.choice(
+        v.NORMERING_SERIES,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": (
+                "How a normering is counted: opgoerelse_til_2022, or opgoerelse_fra_2023 (the "
+                "ministry's method from 2023). Figures of different series are not comparable "
+                "and are never averaged together. Null for the other indicators."
+            )
+        },
+    )
 
     @validates_schema
     def _check_value_range(self, data: dict[str, Any], **kwargs: Any) -> None:
         indicator, value = data["indicator"], data["value"]
+        if (indicator in v.NORMERING_INDICATORS) != (data["series"] is not None):
+            raise ValidationError("a normering has a series; other indicators have none", "series")
         if value is None:
             return
         if indicator in v.PERCENT_INDICATORS and value > 100:
             raise ValidationError("a share is at most 100 per cent", "value")
         if indicator in v.NORMERING_INDICATORS and value > MAX_NORMERING:
             raise ValidationError(f"at most {MAX_NORMERING} children per adult", "value")
+        if indicator in v.COUNT_INDICATORS and value > MAX_COUNT:
+            raise ValidationError(f"a count is at most {MAX_COUNT:,}", "value")
         if indicator in v.COUNT_INDICATORS and not float(value).is_integer():
             raise ValidationError("a count is a whole number", "value")
 

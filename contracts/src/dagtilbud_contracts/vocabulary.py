@@ -33,6 +33,18 @@ INDICATORS: Final = (
 NORMERING_INDICATORS: Final = ("normering_0_2", "normering_3_5", "normering_dagpleje")
 PERCENT_INDICATORS: Final = ("andel_paedagogisk_uddannet_pct", "andel_ikke_dansk_baggrund_pct")
 COUNT_INDICATORS: Final = ("antal_boern",)
+# How normering is counted. The ministry changed the method in 2023 (its API's
+# measures "Normering kommune til og med 2022" and "... fra 2023"): figures of
+# two series are never averaged together, and a trend across them is a break.
+NORMERING_SERIES: Final = ("opgoerelse_til_2022", "opgoerelse_fra_2023")
+FIRST_YEAR_OF_NEW_NORMERING: Final = 2023
+
+
+def normering_series_for_year(year: int) -> str:
+    """The series a normering figure of ``year`` belongs to when its source
+    does not say (the ministry's own split)."""
+    return "opgoerelse_fra_2023" if year >= FIRST_YEAR_OF_NEW_NORMERING else "opgoerelse_til_2022"
+
 
 MEAL_KINDS: Final = ("frokost", "frokost_og_mellemmaaltider", "fuld_forplejning")
 DIETS: Final = (

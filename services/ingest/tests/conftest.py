@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis.configuration import set_hypothesis_home_dir
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -17,6 +19,10 @@ from ingest.app import create_app
 from ingest.bootstrap import build_context
 from ingest.service_layer import importing
 from ingest.service_layer.importing import IngestContext
+
+# Hypothesis caches in ./.hypothesis by default, which the repository's
+# norecursedirs makes the next pytest run fail on; keep it out of the tree.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "dagtilbud-ingest-hypothesis")
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ingesthelpers import REGISTER, count, nothing_stored, outbox
+from ingesthelpers import REGISTER, STATISTICS, count, nothing_stored, outbox
 
-from ingest.adapters.orm import dataset_versions, institutions
+from ingest.adapters.orm import dataset_versions, institutions, statistics_figures
 from ingest.service_layer.importing import IngestContext
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -64,4 +64,47 @@ def test_a_rejected_file_leaves_the_previous_version_current(
     assert run["status"] == "rejected"
     assert outbox(ctx) == before
     assert count(ctx, institutions) == 4611
+    assert count(ctx, dataset_versions) == 1
+
+
+# Files whose every cell parses but which hold one thing that cannot be true;
+# each was accepted (and published) before its check existed.
+IMPLAUSIBLE = {
+    "broken_mixed_encoding.csv": ("bad_encoding", 5, "adresse"),
+    "broken_stil_adm_municipality.csv": ("unknown_municipality", 5, "admKommuneKode_Tekst"),
+    "broken_capacity.csv": ("out_of_range", 2, "kapacitet"),
+    "broken_long_name.csv": ("too_long", 3, "navn"),
+    "broken_control_character.csv": ("control_character", 3, "navn"),
+    "broken_coordinates_elsewhere.csv": ("outside_municipality", 3, "lat"),
+    "broken_postcode_elsewhere.csv": ("postcode_outside_municipality", 3, "postnr"),
+    "broken_dst_duplicate_area.csv": ("duplicate_figure", 3, "INDHOLD"),
+    "broken_antal_boern.csv": ("out_of_range", 3, "antal_boern"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IMPLAUSIBLE))
+def test_an_implausible_file_is_rejected_for_its_defect_with_row_and_column(
+    name: str, ctx: IngestContext, run_import: Callable[..., dict[str, Any]]
+) -> None:
+    run = run_import(FIXTURES / name)
+
+    assert run["status"] == "rejected", run["report"]
+    first = run["report"]["problems"][0]
+    assert (first["code"], first["row"], first["column"]) == IMPLAUSIBLE[name]
+    assert first["message_da"]
+    assert first["message_en"]
+    assert nothing_stored(ctx)
+
+
+def test_a_rejected_statistics_file_leaves_the_figures_and_events_as_they_were(
+    ctx: IngestContext, run_import: Callable[..., dict[str, Any]]
+) -> None:
+    # 10^12 children in Frederiksberg would have moved every national figure.
+    assert run_import(STATISTICS)["status"] == "accepted"
+    before = (outbox(ctx), count(ctx, statistics_figures))
+
+    for name in ("broken_antal_boern.csv", "broken_dst_duplicate_area.csv"):
+        assert run_import(FIXTURES / name)["status"] == "rejected"
+
+    assert (outbox(ctx), count(ctx, statistics_figures)) == before
     assert count(ctx, dataset_versions) == 1

@@ -12,6 +12,8 @@ from dagkit.health import database_check, kafka_check
 from dagkit.logging import configure_logging
 from dagkit.web import create_service_app
 from ingest.api import blueprints
+from ingest.api.errors import register_error_handlers
+from ingest.api.security import BEARER, SECURITY_SCHEME
 from ingest.bootstrap import build_context
 from ingest.config import SERVICE, load_settings
 
@@ -38,6 +40,8 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ingest.context"] = build_context(settings, engine)
     # Werkzeug answers 413 itself before a larger body is read.
     app.config["MAX_CONTENT_LENGTH"] = settings["max_upload_bytes"] + 64 * 1024
+    register_error_handlers(app, api)
+    api.spec.components.security_scheme(BEARER, SECURITY_SCHEME)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

@@ -22,5 +22,8 @@ def build_context(settings: Mapping[str, Any], engine: Engine | None = None) -> 
         reference=ReferenceData.load(Path(settings["reference_dir"])),
         work_dir=Path(settings["work_dir"]),
         max_upload_bytes=settings["max_upload_bytes"],
+        max_closure_pct=settings["max_closure_pct"],
+        keep_files_days=settings["keep_files_days"],
+        keep_replaced_files_days=settings["keep_replaced_files_days"],
         pause_before_commit_seconds=settings["pause_before_commit_seconds"],
     )

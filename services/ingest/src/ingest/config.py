@@ -31,6 +31,30 @@ class IngestSettingsSchema(BaseSettingsSchema):
     work_dir = fields.String(data_key="INGEST_WORK_DIR", load_default=None)
     drop_dir = fields.String(data_key="INGEST_DROP_DIR", load_default=None)
     reference_dir = fields.String(data_key="REFERENCE_DATA_DIR", load_default=DEFAULT_REFERENCE_DIR)
+    max_closure_pct = fields.Float(
+        data_key="INGEST_MAX_CLOSURE_PCT",
+        load_default=5.0,
+        validate=validate.Range(min=0, max=100),
+        metadata={
+            "description": "A register import that closes more than this share of the active "
+            "institutions needs the uploader's confirmation"
+        },
+    )
+    keep_files_days = fields.Integer(
+        data_key="INGEST_KEEP_FILES_DAYS",
+        load_default=30,
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": "Files of rejected, duplicate and failed imports and dry runs"},
+    )
+    keep_replaced_files_days = fields.Integer(
+        data_key="INGEST_KEEP_REPLACED_FILES_DAYS",
+        load_default=365,
+        validate=validate.Range(min=0, max=3650),
+        metadata={
+            "description": "Files of accepted imports, counted from when a newer dataset "
+            "version of the same kind replaced theirs"
+        },
+    )
     pause_before_commit_seconds = fields.Float(
         data_key="INGEST_FAULT_PAUSE_BEFORE_COMMIT_SECONDS",
         load_default=0.0,

@@ -255,6 +255,20 @@ def test_folk1e_labels_and_sex_total(
 def test_folk1e_missing_origin_makes_the_share_missing(
     read: Callable[..., ParsedFile], write: Callable[..., Path]
 ) -> None:
+    origins = {"1": "900", "24": "100", "25": "..", "34": "10", "35": "20"}
+    rows = "".join(f"101;TOT;0;{code};2024K1;{n}\n" for code, n in origins.items())
+
+    result = read(write("OMRÅDE;KØN;ALDER;HERKOMST;TID;INDHOLD\n" + rows))
+
+    assert result.problems == []
+    assert values(result) == {(101, "andel_ikke_dansk_baggrund_pct", 2024): None}
+
+
+def test_folk1e_absent_origin_gives_no_figure(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    # Absent rows are not "..": the file says nothing about the share, so no
+    # figure is read (a missing one would withdraw the portal's figure).
     result = read(
         write(
             "OMRÅDE;KØN;ALDER;HERKOMST;TID;INDHOLD\n"
@@ -263,7 +277,9 @@ def test_folk1e_missing_origin_makes_the_share_missing(
         )
     )
 
-    assert values(result) == {(101, "andel_ikke_dansk_baggrund_pct", 2024): None}
+    assert values(result) == {}
+    assert where(result) == [("incomplete_figure", 2, "HERKOMST", "HERKOMST 25, 34, 35")]
+    assert result.accepted
 
 
 # --- a real download ---------------------------------------------------------------
@@ -277,3 +293,173 @@ def test_real_dst_download_with_bom_and_crlf(read: Callable[..., ParsedFile]) ->
 
     assert refused.value.problem.code == "unrecognised_columns"
     assert refused.value.problem.value == "OMRÅDE;CIVILSTAND;TID;INDHOLD"
+
+
+# --- the same row written another way ---------------------------------------------------
+
+
+def test_one_area_written_three_ways_is_a_duplicate_not_a_sum(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    result = read(
+        write(
+            "BLSTKOM;PASKAT;TID;INDHOLD\n"
+            "101;TOT;2023;30000\n"
+            "101 København;TOT;2023;30000\n"
+            "0101;TOT;2023;30000\n"
+            "147;TOT;2023;4800\n"
+        )
+    )
+
+    assert where(result) == [
+        ("duplicate_figure", 3, "INDHOLD", "30000"),
+        ("duplicate_figure", 4, "INDHOLD", "30000"),
+    ]
+    # Both rows are named: the problem's own, and the first in the message.
+    assert "række 2" in result.problems[0].message_da
+    assert "row 2" in result.problems[1].message_en
+    assert not result.accepted
+
+
+def test_categories_written_as_code_and_as_label_are_duplicates(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    result = read(
+        write(
+            "OMRÅDE;KØN;ALDER;HERKOMST;TID;INDHOLD\n"
+            "101;1;0;1;2024K1;450\n"
+            "101;Mænd;0 år;Personer med dansk oprindelse;2024K1;450\n"
+            "101;1 Mænd;0;1;2024K1;450\n"
+        )
+    )
+
+    assert [(p.code, p.row) for p in result.errors] == [
+        ("duplicate_figure", 3),
+        ("duplicate_figure", 4),
+    ]
+
+
+def test_rows_that_differ_in_a_summed_dimension_are_not_duplicates(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    # Two educations outside the pedagogue one, each its own row.
+    result = read(
+        write(
+            "OMRÅDE;UDDANNELSE;TID;INDHOLD\n"
+            "101;460;2019;450\n"
+            "101;470;2019;50\n"
+            "101 København;Ingen pædagogisk uddannelse;2019;500\n"
+        )
+    )
+
+    assert result.problems == []
+    assert values(result) == {(101, "andel_paedagogisk_uddannet_pct", 2019): 45.0}
+
+
+# --- every area column is checked -------------------------------------------------------
+
+
+def test_code_and_label_whose_label_is_no_municipality(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    result = read(
+        write(
+            "KOMMUNEDK;PASKAT;TID;INDHOLD\n"
+            "101 Atlantis;1;2023;2,1\n"
+            "101 Aarhus;2;2023;3,1\n"
+            "084 Region Hovedstaden;1;2023;2,5\n"
+        )
+    )
+
+    assert where(result) == [
+        ("unknown_municipality", 2, "KOMMUNEDK", "101 Atlantis"),
+        ("municipality_name_mismatch", 3, "KOMMUNEDK", "101 Aarhus"),
+    ]
+    assert values(result) == {(101, "normering_0_2", 2023): 3.1}
+    assert result.skipped == {"region": 1}
+
+
+@pytest.mark.parametrize("period", ["２０２３", "²⁰²³", "2023K²", "2023K" + "1" * 5000])
+def test_periods_of_non_ascii_or_endless_digits(
+    read: Callable[..., ParsedFile], write: Callable[..., Path], period: str
+) -> None:
+    result = read(write(f"OMRÅDE;KØN;ALDER;HERKOMST;TID;INDHOLD\n101;TOT;0;1;{period};5\n"))
+
+    assert [(p.code, p.value) for p in result.problems] == [("bad_year", period)]
+
+
+# --- plausible counts and shares ----------------------------------------------------------
+
+
+def test_boern2_count_beyond_any_municipality(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    result = read(
+        write(
+            "BLSTKOM;PASKAT;TID;INDHOLD\n"
+            "101;TOT;2023;1000000000000\n"
+            "147;1;2023;60000\n147;2;2023;60000\n147;3;2023;60000\n"
+        )
+    )
+
+    # The first row on its own; the three parts only as their sum.
+    assert where(result) == [
+        ("out_of_range", 2, "INDHOLD", "1000000000000"),
+        ("out_of_range", 3, "INDHOLD", "180000"),
+    ]
+    assert result.figures == []
+
+
+def test_boern1_pedagogues_above_the_total_is_an_error(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    result = read(write("OMRÅDE;UDDANNELSE;TID;INDHOLD\n101;TOT;2019;400\n101;460;2019;450\n"))
+
+    assert where(result) == [("parts_exceed_total", 2, "INDHOLD", "400")]
+    assert "række 3" in result.problems[0].message_da
+    assert result.figures == []
+
+
+# --- missing ("..") is not "no row" --------------------------------------------------------
+
+
+def test_boern2_absent_kind_without_total_gives_no_figure(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    # Only PASKAT 2 and 3 were downloaded: the file says nothing about
+    # antal_boern, which is not the same as DST saying ".." about it.
+    result = read(write("BLSTKOM;PASKAT;TID;INDHOLD\n147;2;2019;2150\n147;3;2019;2675\n"))
+
+    assert values(result) == {}
+    assert where(result) == [("incomplete_figure", 2, "PASKAT", "PASKAT 1")]
+    assert result.problems[0].severity.value == "warning"
+    assert "Frederiksberg 2019" in result.problems[0].message_da
+
+
+def test_boern1_absent_pedagogue_rows_give_no_figure(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    result = read(
+        write(
+            "OMRÅDE;UDDANNELSE;TID;INDHOLD\n101;TOT;2019;1000\n147;460;2019;..\n147;999;2019;60\n"
+        )
+    )
+
+    assert values(result) == {(147, "andel_paedagogisk_uddannet_pct", 2019): None}
+    assert where(result) == [("incomplete_figure", 2, "UDDANNELSE", "UDDANNELSE 460")]
+
+
+def test_missing_and_absent_reach_the_service_layer_apart(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    """What the readers hand on: a ".." row is a Figure with value None; a
+    figure without a row is no Figure at all."""
+    normering = read(write("KOMMUNEDK;PASKAT;TID;INDHOLD\n101;1;2023;..\n101;2;2023;2,9\n"))
+    counts = read(write("BLSTKOM;PASKAT;TID;INDHOLD\n101;TOT;2023;..\n147;2;2023;2150\n"))
+
+    assert values(normering) == {
+        (101, "normering_dagpleje", 2023): None,
+        (101, "normering_0_2", 2023): 2.9,
+    }
+    assert (101, "normering_3_5", 2023) not in values(normering)
+    assert values(counts) == {(101, "antal_boern", 2023): None}

@@ -91,24 +91,136 @@ def test_utf8_character_cut_by_the_sample_end_is_still_utf8(
 
     result = read(path)
 
-    # The name does not match code 480, and the warning quotes it decoded as
-    # UTF-8 ("...ø"), not as Windows-1252 ("...Ã¸").
+    # The name is no municipality, and the error quotes it decoded as UTF-8
+    # ("...ø"), not as Windows-1252 ("...Ã¸").
     assert [(p.code, p.value) for p in result.problems] == [
-        ("municipality_name_mismatch", "x" * (65536 - prefix - 5) + "ø")
+        ("unknown_municipality", "x" * (65536 - prefix - 5) + "ø")
     ]
 
 
-def test_invalid_utf8_after_the_sample_stops_with_an_error(
+def test_a_stray_byte_after_the_sample_stops_with_its_row_and_column(
     read: Callable[..., ParsedFile], write: Callable[..., Path]
 ) -> None:
-    rows = "101;2023;\n" * 8000 + "147;2023;3,0\n"
-    path = write(STATISTICS_HEADER.encode() + rows.encode() + b"147;2023;\xe6\xf8\n151;2023;3,1\n")
+    header = "kommunekode;kommune;aar;normering_0_2\n"
+    rows = "101;København;2023;\n" * 8000 + "147;Frederiksberg;2023;3,0\n"
+    stray = b"151;Ballerup;2023;3\xb8\n153;Br\xf8ndby;2023;3,1\n"  # Windows-1252 bytes
+    path = write(header.encode() + rows.encode() + stray)
 
     result = read(path)
 
-    # The exact line, although the decoder met the bytes a buffer earlier.
-    assert where(result) == [("bad_encoding", 8003, None, None)]
+    # The exact row and cell, although the decoder met the byte a buffer earlier.
+    assert where(result) == [("bad_encoding", 8003, "normering_0_2", "3\ufffd")]
+    assert "0xB8" in result.problems[0].message_en
     assert len(result.figures) == 1
+
+
+NAMED_HEADER = "kommunekode;kommune;aar;normering_0_2\n"
+
+
+def test_one_stray_windows_1252_byte_in_a_utf8_file_is_an_error(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    # Row 3 was pasted from a Windows-1252 file ("Brøndby" with ø = 0xF8);
+    # the rest is UTF-8. Read as Windows-1252, every other Danish letter
+    # would become mojibake ("KÃ¸benhavn") and the file would pass.
+    path = write(
+        NAMED_HEADER.encode()
+        + "101;København;2023;2,8\n".encode()
+        + b"153;Br\xf8ndby;2023;3,0\n"
+        + b"147;Frederiksberg;2023;2,9\n"
+    )
+
+    result = read(path)
+
+    assert where(result) == [("bad_encoding", 3, "kommune", "Br\ufffdndby")]
+    problem = result.problems[0]
+    assert problem.message_da == (
+        "Byten 0xF8 i »kommune« er ikke gyldig UTF-8; filen indeholder ellers UTF-8 "
+        "(fx »ø«), så den blander to tegnsæt. Ret tegnet, og gem hele filen som UTF-8; "
+        "resten af filen er ikke læst"
+    )
+    assert "0xF8" in problem.message_en
+    assert "mixes two encodings" in problem.message_en
+    assert not result.accepted
+    # Nothing came out as Windows-1252.
+    assert [(f.municipality_code, f.value) for f in result.figures] == [(101, 2.8)]
+
+
+def test_a_stray_byte_in_a_file_with_a_bom_has_its_row_and_column(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    path = write(
+        b"\xef\xbb\xbf" + NAMED_HEADER.encode() + b"101;K\xf8benhavn;2023;2,8\n147;;2023;2,9\n"
+    )
+
+    result = read(path)
+
+    # Today's reading refused this whole file without a row.
+    assert where(result) == [("bad_encoding", 2, "kommune", "K\ufffdbenhavn")]
+    assert "UTF-8" in result.problems[0].message_en
+    assert result.rows_read == 1
+
+
+def test_a_stray_byte_in_the_header_is_refused_with_its_row_and_column(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    path = write(b"kommunekode;kommune;\xe5r;normering_0_2\n101;K\xc3\xb8benhavn;2023;2,8\n")
+
+    with pytest.raises(FileRejected) as refused:
+        read(path)
+
+    problem = refused.value.problem
+    assert (problem.code, problem.row, problem.column) == ("bad_encoding", 1, "\ufffdr")
+
+
+def test_a_wholly_windows_1252_file_is_read_as_windows_1252(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    # No byte sequence in it is UTF-8: Excel's "CSV" on Windows, or a DST
+    # export in Windows-1252. Its first Danish letter comes after 64 KB, so
+    # the start of the file alone cannot tell.
+    rows = "101;;2023;\n" * 7000 + "101;København;2023;2,8\n153;Brøndby;2023;3,0\n"
+    path = write(NAMED_HEADER + rows, encoding="cp1252")
+    assert len(path.read_bytes()) > 65536
+
+    result = read(path)
+
+    assert result.problems == []
+    assert [(f.municipality_code, f.value) for f in result.figures] == [(101, 2.8), (153, 3.0)]
+
+
+def test_a_byte_windows_1252_does_not_define_is_an_error(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    start = NAMED_HEADER + "101;København;2023;2,8\n"
+    path = write(start.encode("cp1252") + b"153;Br\x81ndby;2023;3,0\n")
+
+    result = read(path)
+
+    assert where(result) == [("bad_encoding", 3, "kommune", "Br\ufffdndby")]
+    assert "Windows-1252" in result.problems[0].message_en
+
+
+def test_a_utf8_file_cut_inside_its_last_character_is_an_error(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    path = write(NAMED_HEADER.encode() + "101;København;2023;2,8\n153;Br".encode() + b"\xc3")
+
+    result = read(path)
+
+    assert where(result) == [("bad_encoding", 3, "kommune", "Br\ufffd")]
+
+
+def test_a_nul_in_a_text_file_is_reported_where_it_is(
+    read: Callable[..., ParsedFile], write: Callable[..., Path]
+) -> None:
+    # One NUL does not make a file binary data: it is a control character in
+    # a cell (see test_plausibility.py), with its row and column.
+    result = read(write(NAMED_HEADER + "101;Køben\x00havn;2023;2,8\n"))
+
+    assert [(p.code, p.row, p.column) for p in result.problems] == [
+        ("control_character", 2, "kommune")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -158,7 +270,7 @@ def test_quoted_newline_keeps_row_numbers_true(
     read: Callable[..., ParsedFile], write: Callable[..., Path]
 ) -> None:
     result = read(
-        write(STATISTICS_HEADER.replace("aar", "aar;kilde") + '101;2023;"a\nb";2,8\n147;2023;c;x\n')
+        write(STATISTICS_HEADER.replace("aar", "aar;note") + '101;2023;"a\nb";2,8\n147;2023;c;x\n')
     )
 
     assert where(result) == [("not_a_number", 4, "normering_0_2", "x")]

@@ -34,7 +34,12 @@ imports = Table(
     Column("dry_run", Boolean, nullable=False),
     Column("content_sha256", String(64), nullable=False, index=True),
     Column("size_bytes", BigInteger, nullable=False),
-    Column("stored_file_id", String(36), ForeignKey("stored_files.id"), nullable=False),
+    # None once the file is purged (see purge_files); the import and its report stay.
+    Column("stored_file_id", String(36), ForeignKey("stored_files.id"), nullable=True),
+    Column("file_purged_at", DateTime(timezone=True), nullable=True),
+    # The closure count the uploader confirmed (a register import that closes
+    # many institutions, or empties a municipality, needs it).
+    Column("confirm_closures", Integer, nullable=True),
     # queued | running | accepted | rejected | duplicate | failed
     Column("status", String(20), nullable=False, index=True),
     Column("format", String(40), nullable=True),

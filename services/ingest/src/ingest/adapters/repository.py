@@ -6,7 +6,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ingest.adapters.orm import (
@@ -188,6 +200,15 @@ def save_figures(
         )
 
 
+def delete_figures(session: Session, keys: list[tuple[int, str, int]]) -> None:
+    sf = statistics_figures
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        session.execute(
+            delete(sf).where(tuple_(sf.c.municipality_code, sf.c.indicator, sf.c.year).in_(batch))
+        )
+
+
 def figures_of(
     session: Session, codes: set[int]
 ) -> dict[int, list[tuple[str, int, float | None, str]]]:
@@ -263,3 +284,109 @@ def update_stored_file(session: Session, file_id: str, sha256: str, size: int) -
         .where(stored_files.c.id == file_id)
         .values(content_sha256=sha256, size_bytes=size)
     )
+
+
+# Imports whose outcome needs their file no longer (the file is purged after
+# the retention; see service_layer.retention).
+UNUSED_FILE_STATUSES = ("rejected", "duplicate", "failed")
+
+
+def purgeable_files(
+    session: Session, *, finished_before: datetime, replaced_before: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """(import id, stored file id) of imports whose file has outlived its retention:
+    rejected, duplicate and failed imports and dry runs that ended before
+    ``finished_before``; accepted imports whose dataset version stopped being
+    current before ``replaced_before``. Queued and running imports keep theirs.
+
+    A register file is complete, so a register version stops being current
+    when the next one is applied. A statistics file updates only its figures,
+    so a statistics version is current while it is the newest or a current
+    figure came from it; once none does, the last newer version (at the
+    latest) replaced its figures."""
+    i, v = imports, dataset_versions
+    newer = dataset_versions.alias("newer")
+    ended = func.coalesce(i.c.finished_at, i.c.created_at)
+    not_applied = or_(
+        i.c.status.in_(UNUSED_FILE_STATUSES),
+        and_(i.c.status == "accepted", i.c.dry_run.is_(True)),
+    )
+    is_newer = and_(newer.c.kind == v.c.kind, newer.c.id > v.c.id)
+    register_replaced = and_(
+        v.c.kind == "register",
+        exists().where(is_newer, newer.c.created_at < replaced_before),
+    )
+    statistics_replaced = and_(
+        v.c.kind == "statistics",
+        ~exists().where(statistics_figures.c.dataset_version_id == v.c.id),
+        exists().where(is_newer),
+        ~exists().where(is_newer, newer.c.created_at >= replaced_before),
+    )
+    rows = session.execute(
+        select(i.c.id, i.c.stored_file_id)
+        .select_from(i.outerjoin(v, v.c.import_id == i.c.id))
+        .where(
+            i.c.stored_file_id.is_not(None),
+            or_(
+                and_(not_applied, ended < finished_before),
+                and_(
+                    i.c.status == "accepted",
+                    i.c.dry_run.is_(False),
+                    or_(register_replaced, statistics_replaced),
+                ),
+            ),
+        )
+        .order_by(ended)
+        .limit(limit)
+    )
+    return [(import_id, file_id) for import_id, file_id in rows]
+
+
+def orphan_files(session: Session, created_before: datetime, limit: int) -> list[str]:
+    """Stored files no import refers to (an upload interrupted between being
+    stored and being queued)."""
+    referenced = select(imports.c.stored_file_id).where(imports.c.stored_file_id.is_not(None))
+    return list(
+        session.execute(
+            select(stored_files.c.id)
+            .where(stored_files.c.created_at < created_before, stored_files.c.id.not_in(referenced))
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def release_files(session: Session, import_ids: list[str], now: datetime) -> None:
+    session.execute(
+        update(imports)
+        .where(imports.c.id.in_(import_ids))
+        .values(stored_file_id=None, file_purged_at=now)
+    )
+
+
+def delete_stored_files(session: Session, file_ids: list[str]) -> tuple[int, int]:
+    """Deletes these files (chunks first) unless an import still refers to one;
+    returns how many were deleted and the bytes freed."""
+    referenced = select(imports.c.stored_file_id).where(imports.c.stored_file_id.in_(file_ids))
+    free = select(stored_files.c.id).where(
+        stored_files.c.id.in_(file_ids), stored_files.c.id.not_in(referenced)
+    )
+    ids = list(session.execute(free).scalars())
+    if not ids:
+        return 0, 0
+    size = session.execute(
+        select(func.coalesce(func.sum(stored_files.c.size_bytes), 0)).where(
+            stored_files.c.id.in_(ids)
+        )
+    ).scalar_one()
+    session.execute(delete(stored_file_chunks).where(stored_file_chunks.c.file_id.in_(ids)))
+    session.execute(delete(stored_files).where(stored_files.c.id.in_(ids)))
+    return len(ids), int(size)
+
+
+def purged_imports(session: Session, import_ids: list[str]) -> set[str]:
+    rows = session.execute(
+        select(imports.c.id).where(
+            imports.c.id.in_(import_ids), imports.c.file_purged_at.is_not(None)
+        )
+    )
+    return set(rows.scalars())

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
-from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
+from webargs.flaskparser import abort
 
-from ingest.api.security import require_uploader
+from ingest.api.arguments import MULTIPART, NoQuerySchema, ingest_blueprint, uploaded_file
+from ingest.api.errors import IngestErrorSchema, TooLargeSchema, too_large
+from ingest.api.security import BEARER, require_uploader
 from ingest.service_layer import importing
 from ingest.service_layer.importing import IngestContext, UnknownKind, UploadTooLarge
 
-blp = Blueprint(
+F = TypeVar("F", bound=Callable[..., Any])
+# Far beyond any history, and inside every database's integer range.
+MAX_OFFSET = 2**31 - 1
+
+blp = ingest_blueprint(
     "imports",
     __name__,
     url_prefix="/v1/imports",
@@ -22,20 +29,47 @@ blp = Blueprint(
 )
 
 
-class UploadFilesSchema(Schema):
-    file = Upload(required=True, metadata={"description": "CSV or XLSX file"})
+class UploadSchema(Schema):
+    """The multipart body of an upload: the file and its form fields."""
 
+    class Meta:
+        unknown = RAISE
 
-class UploadFormSchema(Schema):
+    file = uploaded_file(required=True, metadata={"description": "CSV or XLSX file"})
+    # Optional fields without a None default: a form cannot send null.
     kind = fields.String(
-        load_default=None,
         validate=validate.OneOf(importing.KNOWN_KIND_HINTS),
         metadata={"description": "Format or DST table, when the columns do not say it"},
     )
     dry_run = fields.Boolean(
         load_default=False,
-        metadata={"description": "Validate and show the changes, store and publish nothing"},
+        metadata={
+            "description": "Validate and show the changes (for a register: exactly what "
+            "would close, per municipality), store and publish nothing"
+        },
     )
+    confirm_closures = fields.Integer(
+        validate=validate.Range(min=0, max=importing.MAX_CONFIRM_CLOSURES),
+        metadata={
+            "description": "The number of institutions the dry run said the register file "
+            "closes. Needed when it closes more than the limit's share of the active "
+            "institutions (INGEST_MAX_CLOSURE_PCT, 5 %) or leaves a municipality without "
+            "any; another number than the file's closures rejects the import"
+        },
+    )
+
+
+class UploadQuerySchema(NoQuerySchema):
+    body_fields = tuple(UploadSchema().fields)
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored in UTC; SQLite hands them back without an offset."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class ProgressSchema(Schema):
@@ -50,19 +84,24 @@ class ImportSchema(Schema):
         metadata={"description": "queued, running, accepted, rejected, duplicate or failed"}
     )
     dry_run = fields.Boolean()
+    confirm_closures = fields.Integer(allow_none=True)
     channel = fields.String()
     format = fields.String(allow_none=True)
     kind = fields.String(allow_none=True, attribute="dataset_kind")
     size_bytes = fields.Integer()
     content_sha256 = fields.String()
     progress = fields.Nested(ProgressSchema)
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
+    file_purged_at = UtcDateTime(
+        allow_none=True,
+        metadata={"description": "When the uploaded file was deleted after its retention"},
+    )
     report = fields.Dict(
         allow_none=True,
         metadata={
             "description": "Problems (row, column, value, reason in Danish and English), "
-            "skipped rows and the changes"
+            "skipped rows and the changes; for a register, the closures per municipality"
         },
     )
 
@@ -73,8 +112,31 @@ class ImportListSchema(Schema):
 
 
 class PageSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+
+
+def _uploaders_only(view: F) -> F:
+    """The token check around everything else, and its documentation."""
+    documented = blp.doc(security=[{BEARER: []}])(view)
+    documented = blp.alt_response(
+        401,
+        schema=IngestErrorSchema,
+        description="No bearer token",
+        headers={
+            "WWW-Authenticate": {
+                "schema": {"type": "string"},
+                "description": "Bearer: the scheme to authenticate with",
+            }
+        },
+    )(documented)
+    documented = blp.alt_response(
+        403, schema=IngestErrorSchema, description="The token may not upload or read imports"
+    )(documented)
+    return cast(F, require_uploader(documented))
 
 
 def _context() -> IngestContext:
@@ -88,40 +150,41 @@ def _present(run: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("")
 class Imports(MethodView):
-    @blp.arguments(UploadFilesSchema, location="files")
-    @blp.arguments(UploadFormSchema, location="form")
+    @_uploaders_only
+    @blp.arguments(UploadQuerySchema, location="query", unknown=RAISE)
+    @blp.arguments(UploadSchema, location=MULTIPART, unknown=RAISE)
     @blp.response(202, ImportSchema)
-    @blp.alt_response(413, description="The file is larger than the upload limit")
-    @require_uploader
-    def post(self, files: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    @blp.alt_response(413, schema=TooLargeSchema, description="The file is larger than the limit")
+    def post(self, _query: dict[str, Any], upload: dict[str, Any]) -> dict[str, Any]:
         """Hand over a file; it is checked whole before anything is applied."""
-        upload = files["file"]
+        file = upload["file"]
         try:
-            stored = importing.store_upload(_context(), upload.stream)
+            stored = importing.store_upload(_context(), file.stream)
             import_id = importing.submit(
                 _context(),
                 stored,
-                filename=upload.filename or "upload",
-                kind=form["kind"],
-                dry_run=form["dry_run"],
+                filename=file.filename or "upload",
+                kind=upload.get("kind"),
+                dry_run=upload["dry_run"],
+                confirm_closures=upload.get("confirm_closures"),
                 channel="http",
                 requested_by=g.get("requested_by"),
                 correlation_id=g.get("correlation_id"),
             )
         except UploadTooLarge as exc:
-            abort(413, message=f"The file is larger than the limit of {exc.limit} bytes.")
+            too_large(exc.limit)
         except UnknownKind as exc:
             abort(422, message=f"Unknown kind {exc}.")
         finally:
             # A large upload sits in a temporary file until closed.
-            upload.close()
+            file.close()
         run = importing.get(_context(), import_id)
         assert run is not None
         return _present(run)
 
-    @blp.arguments(PageSchema, location="query")
+    @_uploaders_only
+    @blp.arguments(PageSchema, location="query", unknown=RAISE)
     @blp.response(200, ImportListSchema)
-    @require_uploader
     def get(self, page: dict[str, Any]) -> dict[str, Any]:
         """The history of imports, newest first."""
         runs, total = importing.history(_context(), page["limit"], page["offset"])
@@ -130,13 +193,14 @@ class Imports(MethodView):
 
 @blp.route("/<string:import_id>")
 class ImportById(MethodView):
+    @_uploaders_only
+    @blp.arguments(NoQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, ImportSchema)
-    @blp.alt_response(404, description="No such import")
-    @require_uploader
-    def get(self, import_id: str) -> dict[str, Any]:
+    @blp.alt_response(404, schema=IngestErrorSchema, description="No such import")
+    def get(self, _query: dict[str, Any], import_id: str) -> dict[str, Any]:
         """Status, progress and report of one import."""
         run = importing.get(_context(), import_id)
         if run is None:
-            abort(404, message="No such import.")
+            abort(404, message="No such import.", message_da="Indlæsningen findes ikke.")
         assert run is not None
         return _present(run)

@@ -14,17 +14,37 @@ from flask_smorest import abort
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+BEARER = "bearer"  # the security scheme's name in the OpenAPI document
+SECURITY_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "A token of a dst or admin account (until the auth service issues "
+    "tokens: the INGEST_UPLOAD_TOKEN setting)",
+}
+
 
 def require_uploader(view: F) -> F:
+    """Checks the token before anything else, the request body included: a
+    caller without one learns that first, and nothing of the upload is read."""
+
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         expected = current_app.extensions["ingest.settings"].get("upload_token")
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if expected is None or scheme.lower() != "bearer" or not token:
-            abort(401, message="A bearer token for a dst or admin account is required.")
+            abort(
+                401,
+                message="A bearer token for a dst or admin account is required.",
+                message_da="Der kræves et bearer-token for en dst- eller admin-konto.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if not hmac.compare_digest(token.encode(), str(expected).encode()):
-            abort(403, message="This token may not upload or read imports.")
+            abort(
+                403,
+                message="This token may not upload or read imports.",
+                message_da="Dette token må ikke uploade eller læse indlæsninger.",
+            )
         g.requested_by = "dst-upload-token"
         return view(*args, **kwargs)
 

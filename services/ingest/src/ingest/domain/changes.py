@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
+from dagtilbud_contracts.vocabulary import NORMERING_INDICATORS, normering_series_for_year
 from ingest.domain.model import Figure, Institution
 
 REGISTER_SOURCE = "STIL Dagtilbudsregisteret"
@@ -150,15 +152,19 @@ def _closed(
 @dataclass
 class StatisticsDiff:
     changed: list[Figure] = field(default_factory=list)
+    # Figures the file withdraws (DST's missing marker ``..`` where the portal
+    # holds a figure): they leave the current statistics and the events.
+    removed: list[tuple[int, str, int]] = field(default_factory=list)
     unchanged: int = 0
 
     @property
     def municipalities(self) -> set[int]:
-        return {f.municipality_code for f in self.changed}
+        return {f.municipality_code for f in self.changed} | {key[0] for key in self.removed}
 
     def summary(self, sample_size: int = DEFAULT_SAMPLE_SIZE) -> dict[str, Any]:
         return {
             "changed_figures": len(self.changed),
+            "removed_figures": len(self.removed),
             "unchanged_figures": self.unchanged,
             "municipalities": len(self.municipalities),
             "changed_samples": [
@@ -170,20 +176,56 @@ class StatisticsDiff:
                 }
                 for f in self.changed[:sample_size]
             ],
+            "removed_samples": [
+                {"municipality_code": code, "indicator": indicator, "year": year}
+                for code, indicator, year in self.removed[:sample_size]
+            ],
         }
+
+
+def left_without_figures(
+    current: Mapping[tuple[int, str, int], object], diff: StatisticsDiff
+) -> set[int]:
+    """Municipalities whose every figure the file withdraws (their event would
+    have no figures, which the statistics contract does not allow)."""
+    removed = set(diff.removed)
+    kept = {key[0] for key in current if key not in removed}
+    kept |= {f.municipality_code for f in diff.changed}
+    return {code for code, _, _ in removed} - kept
 
 
 def statistics_diff(
     current: Mapping[tuple[int, str, int], tuple[float | None, str]], figures: Iterable[Figure]
 ) -> StatisticsDiff:
-    """A statistics file updates the figures it holds and leaves the others."""
+    """A statistics file updates the figures it holds and leaves the others.
+
+    A missing value (``..``) is no figure: one the portal holds is withdrawn,
+    one it does not hold stays absent. Missing is never stored as a value."""
     diff = StatisticsDiff()
     for figure in figures:
-        if current.get(figure.key) == (figure.value, figure.source):
+        if figure.value is None:
+            if figure.key in current:
+                diff.removed.append(figure.key)
+            else:
+                diff.unchanged += 1
+        elif current.get(figure.key) == (figure.value, figure.source):
             diff.unchanged += 1
         else:
             diff.changed.append(figure)
     return diff
+
+
+# DST's normering tables say how they were counted; every other source follows
+# the ministry's split (the old count to 2022, the new one from 2023).
+SERIES_OF_SOURCE = {"DST BOERN3": "opgoerelse_til_2022", "DST BOERN8": "opgoerelse_fra_2023"}
+
+
+def normering_series(indicator: str, year: int, source: str) -> str | None:
+    """The series a figure belongs to: how a normering was counted (figures of
+    two series are never compared or averaged); None for other indicators."""
+    if indicator not in NORMERING_INDICATORS:
+        return None
+    return SERIES_OF_SOURCE.get(source) or normering_series_for_year(year)
 
 
 def statistics_payload(
@@ -196,8 +238,98 @@ def statistics_payload(
         "municipality_code": municipality_code,
         "municipality_name": municipality_name,
         "figures": [
-            {"indicator": indicator, "year": year, "value": value, "source": source}
+            {
+                "indicator": indicator,
+                "year": year,
+                "value": value,
+                "source": source,
+                "series": normering_series(indicator, year, source),
+            }
             for indicator, year, value, source in sorted(figures, key=lambda f: (f[0], f[1]))
         ],
         "dataset_version": dataset_version,
     }
+
+
+@dataclass(frozen=True)
+class ClosureCheck:
+    """What a register import would close, and whether it may do so without the
+    uploader confirming the exact number.
+
+    A register file is complete by design, so a truncated or wrongly filtered
+    file is valid and closes everything it lacks. Closing more than
+    ``limit_pct`` of the active institutions, or leaving a municipality with
+    none, therefore needs ``confirmed`` to equal ``closing``; a confirmation
+    with any other number is refused too, as the file is not the one checked.
+    """
+
+    closing: int
+    active_before: int
+    limit_pct: float
+    emptied: frozenset[int]  # municipalities left without an active institution
+    # municipality code -> the closed institutions there, (number, name) by number
+    by_municipality: Mapping[int, tuple[tuple[str, str], ...]]
+    confirmed: int | None = None
+
+    @property
+    def share_pct(self) -> float:
+        return 100.0 * self.closing / self.active_before if self.active_before else 0.0
+
+    @property
+    def too_many(self) -> bool:
+        # Exact: no rounding decides a refusal at the limit.
+        return Fraction(self.closing * 100) > Fraction(self.limit_pct) * self.active_before
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.too_many or bool(self.emptied)
+
+    @property
+    def refusal(self) -> str | None:
+        """None when the import may go ahead; else the problem code."""
+        if self.confirmed is not None:
+            return None if self.confirmed == self.closing else "closure_count_mismatch"
+        return "mass_closure" if self.needs_confirmation else None
+
+
+def check_closures(
+    current: Mapping[str, CurrentInstitution],
+    diff: RegisterDiff,
+    *,
+    limit_pct: float,
+    confirmed: int | None,
+) -> ClosureCheck:
+    before: dict[int, int] = {}
+    for known in current.values():
+        if known.status == "active":
+            code = int(known.payload["municipality_code"])
+            before[code] = before.get(code, 0) + 1
+    after = dict(before)
+    closed: dict[int, list[tuple[str, str]]] = {}
+    for change in diff.changes:
+        was = current.get(change.number)
+        if was is not None and was.status == "active":
+            code = int(was.payload["municipality_code"])
+            after[code] -= 1
+        if change.payload["status"] == "active":
+            code = int(change.payload["municipality_code"])
+            after[code] = after.get(code, 0) + 1
+        if change.event == "closed":
+            code = int(change.payload["municipality_code"])
+            closed.setdefault(code, []).append((change.number, str(change.payload["name"])))
+    emptied = frozenset(code for code, n in before.items() if n > 0 and after[code] == 0)
+    return ClosureCheck(
+        closing=sum(len(v) for v in closed.values()),
+        active_before=sum(before.values()),
+        limit_pct=limit_pct,
+        emptied=emptied,
+        by_municipality={
+            code: tuple(sorted(closed.get(code, []))) for code in sorted(set(closed) | emptied)
+        },
+        confirmed=confirmed,
+    )
+
+
+def no_closures(confirmed: int | None, limit_pct: float) -> ClosureCheck:
+    """A statistics file closes nothing; a confirmation must then say 0."""
+    return ClosureCheck(0, 0, limit_pct, frozenset(), {}, confirmed)

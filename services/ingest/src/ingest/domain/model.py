@@ -75,8 +75,10 @@ class Institution:
 
 @dataclass(frozen=True)
 class Figure:
-    """One indicator for one municipality and year. ``value`` None is missing
-    (DST's ``..``), which is not zero; a normering of 0 means no such offer."""
+    """One indicator for one municipality and year. ``value`` None is missing:
+    the file has the figure's row and says DST's ``..`` (not available), which
+    is not zero; a normering of 0 means no such offer. A figure the file says
+    nothing about (an empty cell, no rows for it) is no Figure at all."""
 
     municipality_code: int
     indicator: str

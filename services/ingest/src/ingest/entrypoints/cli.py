@@ -1,4 +1,5 @@
-"""Command line: ``ingest import FILE [--kind K] [--dry-run]``.
+"""Command line: ``ingest import FILE [--kind K] [--dry-run] [--confirm-closures N]``
+and ``ingest purge-files``.
 
 Imports run in this process with a progress bar, through the same path as
 uploads; the exit status is 0 when the file was accepted (or already
@@ -18,9 +19,17 @@ from tqdm import tqdm
 from dagkit.logging import configure_logging
 from ingest.bootstrap import build_context
 from ingest.config import SERVICE, load_settings
-from ingest.service_layer import importing
+from ingest.service_layer import importing, retention
 
 SHOWN_PROBLEMS = 20
+SHOWN_CLOSURES = 10  # per municipality; --json has them all
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= importing.MAX_CONFIRM_CLOSURES:
+        raise argparse.ArgumentTypeError(f"must be 0 to {importing.MAX_CONFIRM_CLOSURES}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,8 +43,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check the file and show the changes; store and publish nothing",
     )
+    run.add_argument(
+        "--confirm-closures",
+        type=_count,
+        metavar="N",
+        help="the number of institutions the dry run said the register file closes; needed "
+        "when it closes more than INGEST_MAX_CLOSURE_PCT of them or empties a municipality",
+    )
     run.add_argument("--json", action="store_true", help="print the whole report as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    commands.add_parser(
+        "purge-files",
+        help="delete uploaded files past their retention (INGEST_KEEP_FILES_DAYS, "
+        "INGEST_KEEP_REPLACED_FILES_DAYS); import reports stay",
+    )
     return parser
 
 
@@ -50,6 +71,7 @@ def _print_report(run: dict[str, Any]) -> None:
         print(f"  changes: {diff}")
     if report.get("skipped"):
         print(f"  skipped rows: {report['skipped']}")
+    _print_closures(report.get("closures"))
     problems = report.get("problems", [])
     for problem in problems[:SHOWN_PROBLEMS]:
         where = f"row {problem['row']}" if problem["row"] else "file"
@@ -64,6 +86,26 @@ def _print_report(run: dict[str, Any]) -> None:
         print(f"  ... and {len(problems) - SHOWN_PROBLEMS} more (use --json)")
 
 
+def _print_closures(closures: dict[str, Any] | None) -> None:
+    if not closures or not closures["municipalities"]:
+        return
+    print(
+        f"  closes {closures['count']} of {closures['active_before']} active institutions "
+        f"({closures['share_pct']} %, limit {closures['limit_pct']} %):"
+    )
+    for place in closures["municipalities"]:
+        emptied = ", leaves none active" if place["left_without_active_institutions"] else ""
+        print(
+            f"    {place['municipality_code']} {place['municipality_name']}: "
+            f"{place['count']}{emptied}"
+        )
+        shown = place["institutions"][:SHOWN_CLOSURES]
+        for institution in shown:
+            print(f"      {institution['institution_number']} {institution['name']}")
+        if len(place["institutions"]) > len(shown):
+            print(f"      ... and {len(place['institutions']) - len(shown)} more (use --json)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = load_settings()
@@ -71,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         SERVICE, "WARNING" if settings["log_level"] == "INFO" else settings["log_level"]
     )
     ctx = build_context(settings)
+    if args.command == "purge-files":
+        purged = retention.purge_files(ctx)
+        print(f"purged {purged.files} files ({purged.bytes} bytes)")
+        return 0
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
@@ -88,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         dry_run=args.dry_run,
         channel="cli",
         requested_by="cli",
+        confirm_closures=args.confirm_closures,
     )
     with tqdm(
         total=None, unit=" rows", disable=args.quiet or not sys.stderr.isatty(), desc=args.file.name

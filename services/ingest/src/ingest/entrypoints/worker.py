@@ -16,10 +16,12 @@ from dagkit.processes import stop_on_signals
 from dagkit.worker_http import serve_worker_endpoints
 from ingest.bootstrap import build_context
 from ingest.config import SERVICE, load_settings
-from ingest.service_layer import drop_folder, importing
+from ingest.service_layer import drop_folder, importing, retention
 from ingest.service_layer.importing import IngestContext
 
 log = logging.getLogger(__name__)
+# Uploaded files past their retention are purged this often (and at start).
+PURGE_EVERY_SECONDS = 3600.0
 
 
 class Worker:
@@ -29,6 +31,7 @@ class Worker:
         self.idle_seconds = idle_seconds
         self._stop = threading.Event()
         self._last_requeue = 0.0
+        self._last_purge: float | None = None
         self.health = WorkerHealth()
 
     def stop(self) -> None:
@@ -41,6 +44,10 @@ class Worker:
             self._last_requeue = now
             if requeued := importing.requeue_stale(self.ctx):
                 log.warning("re-queued imports whose worker stopped", extra={"count": requeued})
+        if self._last_purge is None or now - self._last_purge > PURGE_EVERY_SECONDS:
+            self._last_purge = now
+            retention.purge_files(self.ctx)
+            drop_folder.remove_purged(self.ctx, self.drop_dir)
         import_id = importing.claim_next(self.ctx)
         if import_id is not None:
             run = importing.get(self.ctx, import_id)

@@ -1,5 +1,7 @@
 """The watched drop folder: files put in ``incoming/`` are imported and moved
-to ``done/`` or ``rejected/`` with their report beside them."""
+to ``done/`` or ``rejected/`` with their report beside them. A filed-away file
+goes when the import's stored copy is purged (service_layer.retention); its
+report stays."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ingest.service_layer import importing
+from ingest.service_layer import importing, retention
 from ingest.service_layer.importing import IngestContext
 
 log = logging.getLogger(__name__)
 # A file still being copied in must not be taken half-written.
 SETTLE_SECONDS = 2.0
+REPORT_SUFFIX = ".report.json"
 
 
 def ensure_folders(drop_dir: Path) -> None:
@@ -56,7 +59,7 @@ def import_dropped(ctx: IngestContext, drop_dir: Path, path: Path) -> dict[str, 
     destination = _free_name(target / path.name)
     shutil.move(str(path), destination)
     report = {"import_id": run["id"], "status": run["status"], "report": run.get("report")}
-    destination.with_name(destination.name + ".report.json").write_text(
+    destination.with_name(destination.name + REPORT_SUFFIX).write_text(
         json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
     )
     log.info(
@@ -64,6 +67,31 @@ def import_dropped(ctx: IngestContext, drop_dir: Path, path: Path) -> dict[str, 
         extra={"file": path.name, "status": run["status"], "import_id": run["id"]},
     )
     return run
+
+
+def remove_purged(ctx: IngestContext, drop_dir: Path) -> int:
+    """Delete the filed-away files whose import's stored file was purged;
+    returns how many."""
+    kept: dict[str, Path] = {}
+    for folder in ("done", "rejected"):
+        if not (drop_dir / folder).is_dir():
+            continue
+        for report in (drop_dir / folder).glob("*" + REPORT_SUFFIX):
+            original = report.with_name(report.name.removesuffix(REPORT_SUFFIX))
+            if not original.is_file():
+                continue
+            try:
+                import_id = json.loads(report.read_text(encoding="utf-8"))["import_id"]
+            except (OSError, ValueError, KeyError, TypeError):
+                log.warning("unreadable drop folder report", extra={"file": str(report)})
+                continue
+            kept[str(import_id)] = original
+    removed = 0
+    if kept:
+        for import_id in retention.purged(ctx, list(kept)):
+            kept[import_id].unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _free_name(path: Path) -> Path:

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -28,16 +28,27 @@ from ingest.adapters import repository as repo
 from ingest.adapters.files import KIND_HINTS, read_file
 from ingest.adapters.orm import kit_tables
 from ingest.domain.changes import (
+    ClosureCheck,
     CurrentInstitution,
     RegisterDiff,
     StatisticsDiff,
+    check_closures,
+    left_without_figures,
+    no_closures,
     register_diff,
     statistics_diff,
     statistics_payload,
 )
-from ingest.domain.model import DatasetKind, FileRejected, ParsedFile
+from ingest.domain.model import DatasetKind, FileRejected, ParsedFile, Problem
 from ingest.domain.reference import ReferenceData
-from ingest.service_layer.reports import rejected_report, success_report
+from ingest.service_layer.reports import (
+    all_figures_withdrawn,
+    closure_problem,
+    closures_section,
+    refused_report,
+    rejected_report,
+    success_report,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +60,9 @@ EVENT_TYPES = {
     "closed": institution_contract.CLOSED,
 }
 CHUNK = 1024 * 1024
+# Enough for any register (today 4,611 units); keeps the column and the
+# comparison far from integer limits.
+MAX_CONFIRM_CLOSURES = 1_000_000
 
 
 class UploadTooLarge(Exception):
@@ -61,12 +75,22 @@ class UnknownKind(ValueError):
     pass
 
 
+class BadConfirmation(ValueError):
+    pass
+
+
 @dataclass(frozen=True)
 class IngestContext:
     session_factory: sessionmaker[Session]
     reference: ReferenceData
     work_dir: Path  # where a stored file is written out while it is read
     max_upload_bytes: int
+    # A register import closing more than this share of the active
+    # institutions (or emptying a municipality) needs a confirmed count.
+    max_closure_pct: float = 5.0
+    # How long uploaded files are kept (see service_layer.retention).
+    keep_files_days: int = 30
+    keep_replaced_files_days: int = 365
     # Only for fault tests: hold the applying transaction open this long.
     pause_before_commit_seconds: float = 0.0
 
@@ -122,9 +146,12 @@ def submit(
     channel: str,
     requested_by: str | None,
     correlation_id: str | None = None,
+    confirm_closures: int | None = None,
 ) -> str:
     if kind is not None and kind not in KNOWN_KIND_HINTS:
         raise UnknownKind(kind)
+    if confirm_closures is not None and not 0 <= confirm_closures <= MAX_CONFIRM_CLOSURES:
+        raise BadConfirmation(confirm_closures)
     import_id = str(uuid.uuid4())
     with transaction(ctx.session_factory) as session:
         repo.add_import(
@@ -137,6 +164,7 @@ def submit(
             content_sha256=stored.sha256,
             size_bytes=stored.size,
             stored_file_id=stored.id,
+            confirm_closures=confirm_closures,
             status="queued",
             rows_done=0,
             attempts=0,
@@ -239,23 +267,81 @@ def _process(
         return
     if run["dry_run"]:
         with ctx.session_factory() as session:
-            diff = _diff(session, parsed, today, "dry-run")
-        _finish(ctx, import_id, "accepted", success_report(parsed, diff.summary(), None, True))
-        return
-    _apply(ctx, run, parsed, today)
-
-
-def _diff(
-    session: Session, parsed: ParsedFile, today: date, version: str
-) -> RegisterDiff | StatisticsDiff:
-    if parsed.kind is DatasetKind.REGISTER:
-        return register_diff(
-            repo.current_institutions(session),
-            parsed.institutions,
-            today=today,
-            dataset_version=version,
+            plan = _plan(ctx, session, run, parsed, today, "dry-run")
+        if plan.refused is not None:
+            _finish(ctx, import_id, "rejected", plan.refused)
+            return
+        report = success_report(
+            parsed,
+            plan.diff.summary(),
+            None,
+            True,
+            closures=plan.closures_report,
+            closure_problem=plan.closure_warning,
         )
-    return statistics_diff(repo.current_figures(session), parsed.figures)
+        _finish(ctx, import_id, "accepted", report)
+        return
+    try:
+        _apply(ctx, run, parsed, today)
+    except _Refused as refused:
+        _finish(ctx, import_id, "rejected", refused.report)
+
+
+class _Refused(Exception):
+    """A valid file that may not be applied; raised inside the applying
+    transaction so that everything it began is rolled back."""
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(report["summary_en"])
+        self.report = report
+
+
+@dataclass
+class _Plan:
+    """What the file would change against what is current, and whether it may."""
+
+    diff: RegisterDiff | StatisticsDiff
+    institutions: dict[str, CurrentInstitution] = field(default_factory=dict)
+    figures: dict[tuple[int, str, int], tuple[float | None, str]] = field(default_factory=dict)
+    closures_report: dict[str, Any] | None = None  # a register's closures, for the report
+    closure_warning: Problem | None = None  # a dry run's: why a real import would be refused
+    refused: dict[str, Any] | None = None  # the report of a refusal
+
+
+def _plan(
+    ctx: IngestContext,
+    session: Session,
+    run: dict[str, Any],
+    parsed: ParsedFile,
+    today: date,
+    version: str,
+) -> _Plan:
+    names = ctx.reference.municipalities
+    closures: ClosureCheck
+    if parsed.kind is DatasetKind.REGISTER:
+        institutions = repo.current_institutions(session)
+        diff = register_diff(
+            institutions, parsed.institutions, today=today, dataset_version=version
+        )
+        closures = check_closures(
+            institutions, diff, limit_pct=ctx.max_closure_pct, confirmed=run["confirm_closures"]
+        )
+        plan = _Plan(diff, institutions=institutions)
+        plan.closures_report = closures_section(closures, names)
+    else:
+        figures = repo.current_figures(session)
+        changes = statistics_diff(figures, parsed.figures)
+        plan = _Plan(changes, figures=figures)
+        if emptied := left_without_figures(figures, changes):
+            plan.refused = refused_report(parsed, all_figures_withdrawn(emptied, names), None)
+            return plan
+        closures = no_closures(run["confirm_closures"], ctx.max_closure_pct)
+    problem = closure_problem(closures, names, dry_run=run["dry_run"])
+    if problem is not None and run["dry_run"]:
+        plan.closure_warning = problem
+    elif problem is not None:
+        plan.refused = refused_report(parsed, problem, plan.closures_report)
+    return plan
 
 
 def _apply(ctx: IngestContext, run: dict[str, Any], parsed: ParsedFile, today: date) -> None:
@@ -273,19 +359,22 @@ def _apply(ctx: IngestContext, run: dict[str, Any], parsed: ParsedFile, today: d
             created_at=now,
         )
         version = f"{parsed.kind.value}:{version_id}"
-        diff: RegisterDiff | StatisticsDiff
-        if parsed.kind is DatasetKind.REGISTER:
-            current = repo.current_institutions(session)
-            diff = register_diff(current, parsed.institutions, today=today, dataset_version=version)
-            events = _apply_register(session, diff, current, version_id, now, run["correlation_id"])
+        # Planned under the kind's lock: what is current cannot change meanwhile.
+        plan = _plan(ctx, session, run, parsed, today, version)
+        if plan.refused is not None:
+            raise _Refused(plan.refused)
+        if isinstance(plan.diff, RegisterDiff):
+            events = _apply_register(
+                session, plan.diff, plan.institutions, version_id, now, run["correlation_id"]
+            )
         else:
-            figures = repo.current_figures(session)
-            diff = statistics_diff(figures, parsed.figures)
             events = _apply_statistics(
-                ctx, session, diff, figures, version, version_id, run["correlation_id"]
+                ctx, session, plan.diff, plan.figures, version, version_id, run["correlation_id"]
             )
         add_many_to_outbox(session, kit_tables.outbox, events)
-        report = success_report(parsed, diff.summary(), version, False)
+        report = success_report(
+            parsed, plan.diff.summary(), version, False, closures=plan.closures_report
+        )
         repo.update_import(
             session,
             run["id"],
@@ -366,6 +455,7 @@ def _apply_statistics(
         }
         (changed_rows if figure.key in current else new_rows).append(row)
     repo.save_figures(session, new_rows, changed_rows)
+    repo.delete_figures(session, diff.removed)
     codes = diff.municipalities
     versions = repo.statistics_versions(session, codes)
     all_figures = repo.figures_of(session, codes)

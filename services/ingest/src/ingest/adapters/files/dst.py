@@ -13,7 +13,6 @@ or both (``101 København``, valuePresentation=CodeAndValue); all three work.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -24,7 +23,7 @@ from . import checks, problems
 from .base import FormatReader
 from .checks import INVALID, Context, Invalid
 from .columns import Column, Columns, col
-from .text import label_key, leading_code, parse_decimal
+from .text import ascii_number, label_key, leading_code, parse_decimal
 
 AREA = col("area", "OMRÅDE", "KOMMUNEDK", "BLSTKOM")
 TIME = col("time", "TID")
@@ -56,6 +55,8 @@ class Area:
     municipality: int | None = None
     skip: str | None = None  # reason the row is counted and left out
     unknown_by_name: bool | None = None  # set when the area is no municipality we know
+    unknown_label: str | None = None  # "101 Atlantis": the label names no municipality
+    mislabelled: bool = False  # "101 Aarhus": another municipality's name; the code is used
 
 
 class DstTable(FormatReader):
@@ -75,16 +76,6 @@ class DstTable(FormatReader):
         self.value_column = columns.name("value")
         self._areas: dict[str, Area] = {}
         self._periods: dict[str, Period | None] = {}
-        # Every column but INDHOLD is a dimension; a row repeated with the same
-        # dimensions would be counted twice. The key is the cells joined into
-        # one string: a third of the memory of a tuple of them.
-        dims = [i for i in range(len(columns.header)) if i != self.i_value]
-        self._dims: Callable[[list[str]], tuple[str, ...]] = lambda cells: tuple(
-            cells[i] for i in dims
-        )
-        if len(dims) > 1:
-            self._dims = operator.itemgetter(*dims)
-        self._first_row: dict[str, int] = {}
 
     def area(self, row: int, text: str) -> Area:
         """Where the row is about; counts skipped areas, logs unknown ones."""
@@ -94,15 +85,29 @@ class DstTable(FormatReader):
             if len(self._areas) < _CACHE_LIMIT:
                 self._areas[text] = found
         if found.municipality is not None:
+            if found.mislabelled:
+                name = self.ctx.reference.municipalities[found.municipality]
+                self.ctx.log.add(
+                    problems.municipality_name_mismatch,
+                    row,
+                    self.area_column,
+                    text.strip(),
+                    found.municipality,
+                    name,
+                )
             return found
         if found.skip is not None:
             self.ctx.skip(found.skip)
         elif not text.strip():
             self.ctx.log.add(problems.missing_value, row, self.area_column)
         else:
-            by_name = bool(found.unknown_by_name)
             self.ctx.log.add(
-                problems.unknown_municipality, row, self.area_column, text.strip(), by_name=by_name
+                problems.unknown_municipality,
+                row,
+                self.area_column,
+                text.strip(),
+                by_name=bool(found.unknown_by_name),
+                name=found.unknown_label,
             )
         return found
 
@@ -130,12 +135,12 @@ class DstTable(FormatReader):
         return found
 
     def _parse_period(self, text: str) -> Period | None:
-        head, rest = text[:4], text[4:]
-        if len(head) != 4 or not head.isdigit():
+        year = ascii_number(text[:4], 4)
+        rest = text[4:]
+        if year is None or len(text) < 4:
             return None
         if rest and (self.annual or not checks.is_sub_period(rest)):
             return None
-        year = int(head)
         return (year, text) if checks.YEAR_MIN <= year <= self.ctx.year_max else None
 
     def value(self, row: int, text: str) -> float | Invalid | None:
@@ -153,17 +158,6 @@ class DstTable(FormatReader):
             self.ctx.log.add(problems.out_of_range, row, self.value_column, text, 0, None)
             return INVALID
         return number
-
-    def duplicate(self, row: int, cells: list[str]) -> bool:
-        """Whether these dimensions were in an earlier row (then logged)."""
-        key = "\x1f".join(self._dims(cells))
-        first = self._first_row.setdefault(key, row)
-        if first == row:
-            return False
-        self.ctx.log.add(
-            problems.duplicate_figure, row, self.value_column, cells[self.i_value].strip(), first
-        )
-        return True
 
     def read(self, row: int, cells: list[str]) -> None:
         area = self.area(row, cells[self.i_area])
@@ -192,7 +186,7 @@ class DstTable(FormatReader):
 def _area(ctx: Context, text: str) -> Area:
     code = leading_code(text)
     if code is not None:
-        return _area_by_code(ctx, code)
+        return _area_by_code(ctx, code, text[len(code) :].strip())
     key = label_key(text)
     if key in _COUNTRY_NAMES:
         return Area(skip="country_total")
@@ -208,10 +202,10 @@ def _area(ctx: Context, text: str) -> Area:
     return Area(municipality=found)
 
 
-def _area_by_code(ctx: Context, code: str) -> Area:
-    if not code.isdigit():
+def _area_by_code(ctx: Context, code: str, label: str) -> Area:
+    number = ascii_number(code, 4)
+    if number is None:
         return Area(unknown_by_name=False)
-    number = int(code)
     if number in _COUNTRY_CODES:
         return Area(skip="country_total")
     if number in _REGION_CODES:
@@ -221,9 +215,15 @@ def _area_by_code(ctx: Context, code: str) -> Area:
         return Area(skip="landsdel")
     if number == _CHRISTIANSOE:
         return Area(skip="not_a_municipality")
-    if ctx.reference.is_municipality(number):
+    if not ctx.reference.is_municipality(number):
+        return Area(unknown_by_name=False)
+    if not label:
         return Area(municipality=number)
-    return Area(unknown_by_name=False)
+    # CodeAndValue ("101 København"): the label must name a municipality too.
+    named = ctx.reference.municipality_by_name(label)
+    if named is None:
+        return Area(unknown_by_name=True, unknown_label=label)
+    return Area(municipality=number, mislabelled=named != number)
 
 
 class Classifier:
@@ -320,6 +320,16 @@ class Boern3(Boern8):
 # --- the summing tables ----------------------------------------------------
 
 
+class Absent:
+    """Marks a quantity with no row in the file at all, as opposed to a row
+    whose value is DST's ``..`` (None, missing). A figure built from an absent
+    piece is not read: the file says nothing about it."""
+
+
+ABSENT = Absent()
+Result = float | None | Absent
+
+
 @dataclass
 class Sum:
     """One quantity summed over dimensions that may carry their own total.
@@ -330,6 +340,7 @@ class Sum:
     and 2 counts both, and nothing is counted twice.
     """
 
+    row: int  # the first row summed, for problems about the sum
     buckets: dict[int, float | None] = field(default_factory=dict)
     totals_seen: int = 0
 
@@ -341,11 +352,15 @@ class Sum:
         else:
             self.buckets[mask] = value
 
-    def result(self) -> float | None:
-        return self.buckets.get(self.totals_seen)
+    def result(self) -> Result:
+        return self.buckets.get(self.totals_seen, ABSENT)
 
 
 Group = dict[str, Sum]  # role -> sum, for one municipality and period
+
+# DST's labels for codes a file may also write as codes; the duplicate check
+# compares rows by meaning, so "1", "1 Mænd" and "Mænd" are one category.
+_LABEL_CODES = {"mænd": "1", "kvinder": "2"}
 
 
 class SummingTable(DstTable):
@@ -358,10 +373,20 @@ class SummingTable(DstTable):
     def __init__(self, columns: Columns, ctx: Context) -> None:
         super().__init__(columns, ctx)
         self.i_role = columns.at(self.role_field) or 0
+        self.role_column = columns.name(self.role_field)
         fixed = {self.i_area, self.i_time, self.i_value, self.i_role, *self.fixed_columns()}
         self._summed = [i for i in range(len(columns.header)) if i not in fixed]
+        # Every dimension but area, period and role, for the duplicate check.
+        self._other_dims = [
+            i
+            for i in range(len(columns.header))
+            if i not in (self.i_area, self.i_time, self.i_value, self.i_role)
+        ]
         self._total_cache: dict[str, bool] = {}
+        self._category_cache: dict[str, str] = {}
+        self._first_row: dict[str, int] = {}
         self._groups: dict[Period, Group] = {}
+        self._figures: list[Figure] | None = None
         self.role = Classifier(self.classify)
 
     def fixed_columns(self) -> set[int]:
@@ -382,19 +407,61 @@ class SummingTable(DstTable):
         if role is None:
             self.ctx.skip("other_category")
             return
+        if value is not None and value > checks.COUNT_MAX:
+            # No municipality has this many children, staff or residents of
+            # one kind: a unit mix-up, which would swamp every sum it joins.
+            text = cells[self.i_value].strip()
+            high = checks.COUNT_MAX
+            self.ctx.log.add(problems.out_of_range, row, self.value_column, text, 0, high)
+            return
         if self.whole_numbers and value is not None and not value.is_integer():
             text = cells[self.i_value].strip()
             self.ctx.log.add(problems.not_a_whole_number, row, self.value_column, text)
             return
-        if self.duplicate(row, cells):
+        if self.duplicate(row, cells, municipality, period, role):
             return
         group = self._groups.get((municipality, period[1]))
         if group is None:
             group = self._groups[(municipality, period[1])] = {}
         total = group.get(role)
         if total is None:
-            total = group[role] = Sum()
+            total = group[role] = Sum(row)
         total.add(self._mask(cells) if self._summed else 0, value)
+
+    def duplicate(
+        self, row: int, cells: list[str], municipality: int, period: Period, role: str
+    ) -> bool:
+        """Whether an earlier row had the same meaning (then logged): the same
+        municipality, period and categories however they are written, so
+        ``101``, ``0101`` and ``101 København`` are one area. The key is one
+        joined string: a third of the memory of a tuple."""
+        # A catch-all role ("other" educations) holds many categories.
+        role_key = self._category(cells[self.i_role]) if role == "other" else role
+        parts = [str(municipality), period[1], role_key]
+        parts.extend(self._category(cells[i]) for i in self._other_dims)
+        key = "\x1f".join(parts)
+        first = self._first_row.setdefault(key, row)
+        if first == row:
+            return False
+        self.ctx.log.add(
+            problems.duplicate_figure, row, self.value_column, cells[self.i_value].strip(), first
+        )
+        return True
+
+    def _category(self, text: str) -> str:
+        """A category cell as code, however it is presented: ``TOT``, ``I
+        alt`` -> TOT; ``0 år`` -> 0; ``Mænd`` -> 1; otherwise the folded label."""
+        found = self._category_cache.get(text)
+        if found is None:
+            stripped = text.strip()
+            if is_total(stripped):
+                found = "TOT"
+            else:
+                label = label_key(stripped)
+                found = leading_code(stripped) or _LABEL_CODES.get(label, label)
+            if len(self._category_cache) < _CACHE_LIMIT:
+                self._category_cache[text] = found
+        return found
 
     def _mask(self, cells: list[str]) -> int:
         mask = 0
@@ -412,13 +479,33 @@ class SummingTable(DstTable):
     def groups(self) -> dict[Period, Group]:
         return self._groups
 
+    def figures(self) -> list[Figure]:
+        # Built once: building them reports problems.
+        if self._figures is None:
+            self._figures = self.build_figures()
+        return self._figures
+
+    def build_figures(self) -> list[Figure]:
+        raise NotImplementedError
+
     def figure(self, municipality: int, year: int, indicator: str, value: float | None) -> Figure:
         return Figure(municipality, indicator, year, value, self.source)
 
+    def incomplete(
+        self, where: tuple[int, str], group: Group, indicator: str, lacking: list[str]
+    ) -> None:
+        """Rows the figure needs are absent: a warning on the group's first row."""
+        row = min(piece.row for piece in group.values())
+        text = f"{self.role_column} {', '.join(lacking)}"
+        name = self.ctx.reference.municipalities[where[0]]
+        self.ctx.log.add(
+            problems.incomplete_figure, row, self.role_column, text, indicator, name, where[1]
+        )
 
-def _roles_result(group: Group, role: str) -> float | None:
+
+def _roles_result(group: Group, role: str) -> Result:
     found = group.get(role)
-    return found.result() if found is not None else None
+    return found.result() if found is not None else ABSENT
 
 
 def _share(part: float | None, whole: float | None) -> float | None:
@@ -457,15 +544,38 @@ class Boern2(SummingTable):
             normering_role or ""
         )
 
-    def figures(self) -> list[Figure]:
+    def build_figures(self) -> list[Figure]:
         out = []
         for (municipality, period), group in sorted(self.groups().items()):
-            value = _roles_result(group, "total")
-            if "total" not in group:
-                parts = [_roles_result(group, p) for p in self._PARTS]
-                value = None if None in parts else sum(p for p in parts if p is not None)
+            roles = ("total",) if "total" in group else self._PARTS
+            parts = [_roles_result(group, role) for role in roles]
+            lacking = [role for role, part in zip(roles, parts, strict=True) if part is ABSENT]
+            if lacking:
+                codes = ["TOT" if role == "total" else role for role in lacking]
+                self.incomplete((municipality, period), group, "antal_boern", codes)
+                continue
+            value = None
+            if None not in parts:
+                value = sum(p for p in parts if isinstance(p, float))
+                if value > checks.COUNT_MAX:
+                    # Each part passed on its own; their sum is still a count
+                    # of children in one municipality.
+                    row = min(piece.row for piece in group.values())
+                    self.ctx.log.add(
+                        problems.out_of_range,
+                        row,
+                        self.value_column,
+                        _number_text(value),
+                        0,
+                        checks.COUNT_MAX,
+                    )
+                    continue
             out.append(self.figure(municipality, int(period[:4]), "antal_boern", value))
         return out
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 # --- BOERN1: pedagogical staff by education ---------------------------------
@@ -494,16 +604,36 @@ class Boern1(SummingTable):
             return "paedagog"
         return "other"
 
-    def figures(self) -> list[Figure]:
+    def build_figures(self) -> list[Figure]:
         out = []
         for (municipality, period), group in sorted(self.groups().items()):
             paedagog = _roles_result(group, "paedagog")
-            if "total" in group:
-                total = _roles_result(group, "total")
-            else:
-                # Without the other educations there is no whole to share of.
-                other = _roles_result(group, "other")
-                total = None if paedagog is None or other is None else paedagog + other
+            # Without a total row, the whole is the pedagogues and the others.
+            whole = _roles_result(group, "total" if "total" in group else "other")
+            if isinstance(paedagog, Absent) or isinstance(whole, Absent):
+                lacking = [
+                    code
+                    for code, part in (("460", paedagog), ("TOT", whole))
+                    if isinstance(part, Absent)
+                ]
+                self.incomplete(
+                    (municipality, period), group, "andel_paedagogisk_uddannet_pct", lacking
+                )
+                continue
+            total = whole
+            if "total" not in group:
+                total = None if paedagog is None or whole is None else paedagog + whole
+            if paedagog is not None and total is not None and paedagog > total:
+                # A share above 100 per cent breaks the event contract; the
+                # file contradicts itself, so neither number can be trusted.
+                self.ctx.log.add(
+                    problems.parts_exceed_total,
+                    group["total"].row,
+                    self.value_column,
+                    _number_text(total),
+                    group["paedagog"].row,
+                )
+                continue
             share = _share(paedagog, total)
             out.append(
                 self.figure(municipality, int(period[:4]), "andel_paedagogisk_uddannet_pct", share)
@@ -573,7 +703,7 @@ class Folk1e(SummingTable):
             return "34" if western else "35"
         return None  # TOT and anything else: the denominator is built from the parts
 
-    def figures(self) -> list[Figure]:
+    def build_figures(self) -> list[Figure]:
         latest: dict[tuple[int, int], str] = {}
         for municipality, period in self.groups():
             key = (municipality, int(period[:4]))
@@ -583,10 +713,17 @@ class Folk1e(SummingTable):
             group = self.groups()[(municipality, period)]
             # All five origins are needed; the file's own TOT is not used, so
             # the share is of exactly these groups.
-            parts = [_roles_result(group, role) for role in (DANISH, *NON_DANISH)]
+            roles = (DANISH, *NON_DANISH)
+            parts = [_roles_result(group, role) for role in roles]
+            lacking = [role for role, part in zip(roles, parts, strict=True) if part is ABSENT]
+            if lacking:
+                self.incomplete(
+                    (municipality, period), group, "andel_ikke_dansk_baggrund_pct", lacking
+                )
+                continue
             share = None
             if None not in parts:
-                danish, *others = (p or 0.0 for p in parts)
+                danish, *others = (p for p in parts if isinstance(p, float))
                 share = _share(sum(others), danish + sum(others))
             out.append(self.figure(municipality, year, "andel_ikke_dansk_baggrund_pct", share))
         return out

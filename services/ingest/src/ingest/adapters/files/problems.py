@@ -170,14 +170,6 @@ def xlsx_unreadable(
     )
 
 
-def bad_encoding_file() -> Problem:
-    return _p(
-        "bad_encoding",
-        "Filens tegnsæt kan ikke genkendes; gem den som UTF-8",
-        "The file's character encoding is not recognised; save it as UTF-8",
-    )
-
-
 def no_header(value: str) -> Problem:
     return _p(
         "no_header",
@@ -265,15 +257,53 @@ def csv_error(row: int, detail: str) -> Problem:
     )
 
 
-def bad_encoding_row(row: int, encoding: str) -> Problem:
+def bad_encoding(
+    row: int | None,
+    column: str | None,
+    value: str,
+    encoding: str,
+    byte: int | None,
+    utf8_example: str | None,
+) -> Problem:
+    """Bytes that do not decode in the one encoding the file is read in.
+    ``utf8_example`` is a UTF-8 letter found elsewhere in the file: then the
+    file mixes encodings, the usual cause (a Windows-1252 row pasted into a
+    UTF-8 file)."""
+    what_da = f"Byten 0x{byte:02X}" if byte is not None else "Bytes"
+    valid_da = "gyldig" if byte is not None else "gyldige"
+    what_en = f"The byte 0x{byte:02X}" if byte is not None else "Bytes"
+    verb_en = "is" if byte is not None else "are"
+    where_da = f" i »{column}«" if column else ""
+    where_en = f" in '{column}'" if column else ""
+    if utf8_example is not None:
+        why_da = (
+            f"; filen indeholder ellers UTF-8 (fx »{utf8_example}«), så den blander to tegnsæt. "
+            "Ret tegnet, og gem hele filen som UTF-8"
+        )
+        why_en = (
+            f"; elsewhere the file holds UTF-8 (e.g. '{utf8_example}'), so it mixes two "
+            "encodings. Fix the character and save the whole file as UTF-8"
+        )
+    else:
+        why_da = why_en = ""
     return _p(
         "bad_encoding",
-        f"Rækken indeholder tegn der ikke er gyldige i filens tegnsæt ({encoding}); "
-        "resten af filen er ikke læst",
-        f"The row contains bytes that are not valid in the file's encoding ({encoding}); "
-        "the rest of the file was not read",
+        f"{what_da}{where_da} er ikke {valid_da} {_ENCODING_NAMES.get(encoding, encoding)}"
+        f"{why_da}; resten af filen er ikke læst",
+        f"{what_en}{where_en} {verb_en} not valid {_ENCODING_NAMES.get(encoding, encoding)}"
+        f"{why_en}; the rest of the file was not read",
         row=row,
+        column=column,
+        value=value,
     )
+
+
+_ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252",
+}
 
 
 def formula_not_allowed(row: int, column: str, value: str) -> Problem:
@@ -371,7 +401,20 @@ def bad_year(row: int, column: str, value: str, low: int, high: int) -> Problem:
     )
 
 
-def unknown_municipality(row: int, column: str, value: str, *, by_name: bool) -> Problem:
+def unknown_municipality(
+    row: int, column: str, value: str, *, by_name: bool, name: str | None = None
+) -> Problem:
+    """``name`` is the label part of a code-and-label cell (``101 Atlantis``)
+    when that part is what names no municipality."""
+    if name is not None:
+        return _p(
+            "unknown_municipality",
+            f"Kommunenavnet »{name}« i »{value}« findes ikke",
+            f"There is no municipality called '{name}' (in '{value}')",
+            row=row,
+            column=column,
+            value=value,
+        )
     if by_name:
         return _p(
             "unknown_municipality",
@@ -428,6 +471,74 @@ def outside_denmark(row: int, column: str, value: str, *, swapped: bool) -> Prob
     )
 
 
+def postcode_outside_municipality(
+    row: int, column: str, value: str, district: str, municipality: str, belongs_to: str
+) -> Problem:
+    return _p(
+        "postcode_outside_municipality",
+        f"Postnummeret {value} ({district}) ligger ikke i kommunen {municipality}, "
+        f"men i: {belongs_to}",
+        f"Postcode {value} ({district}) is not in the municipality of {municipality} "
+        f"but in: {belongs_to}",
+        row=row,
+        column=column,
+        value=value,
+    )
+
+
+def outside_municipality(
+    row: int, column: str, value: str, km: float, municipality: str, found_in: str | None
+) -> Problem:
+    """More than the tolerance outside the unit's own municipality: a wrong
+    coordinate or a wrong municipality code, either way not publishable."""
+    if found_in is None:
+        return _p(
+            "outside_denmark",
+            f"Koordinaterne {value} ligger ikke i Danmark ({_km(km, 'da')} uden for "
+            f"kommunen {municipality})",
+            f"The coordinates {value} are not in Denmark ({_km(km, 'en')} outside "
+            f"the municipality of {municipality})",
+            row=row,
+            column=column,
+            value=value,
+        )
+    return _p(
+        "outside_municipality",
+        f"Koordinaterne {value} ligger i kommunen {found_in}, {_km(km, 'da')} uden for "
+        f"kommunen {municipality}",
+        f"The coordinates {value} are in the municipality of {found_in}, {_km(km, 'en')} "
+        f"outside the municipality of {municipality}",
+        row=row,
+        column=column,
+        value=value,
+    )
+
+
+@_warning
+def in_other_municipality(
+    row: int, column: str, value: str, km: float, municipality: str, found_in: str
+) -> Problem:
+    return _p(
+        "in_other_municipality",
+        f"Koordinaterne {value} ligger i kommunen {found_in}, {_km(km, 'da')} fra grænsen til "
+        f"kommunen {municipality}; kontrollér kommunekoden og koordinaterne",
+        f"The coordinates {value} are in the municipality of {found_in}, {_km(km, 'en')} from "
+        f"the border of {municipality}; check the municipality code and the coordinates",
+        row=row,
+        column=column,
+        value=value,
+        warning=True,
+    )
+
+
+def _km(km: float, lang: str) -> str:
+    """Below a kilometre in metres (rounded to 10 m), else km with one decimal."""
+    if km < 1:
+        return f"{max(10, round(km * 100) * 10)} m"
+    text = f"{km:.1f} km"
+    return text.replace(".", ",") if lang == "da" else text
+
+
 @_warning
 def missing_coordinates(row: int, column: str) -> Problem:
     return _p(
@@ -440,6 +551,46 @@ def missing_coordinates(row: int, column: str) -> Problem:
         value="",
         warning=True,
     )
+
+
+def too_long(row: int, column: str, value: str, limit: int) -> Problem:
+    shown = value if len(value) <= 60 else value[:59] + "…"
+    return _p(
+        "too_long",
+        f"»{shown}« er {len(value)} tegn; højst {limit} er tilladt",
+        f"'{shown}' is {len(value)} characters long; at most {limit} are allowed",
+        row=row,
+        column=column,
+        value=value,
+    )
+
+
+def control_character(row: int, column: str, value: str, char: str) -> Problem:
+    name = _CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+    return _p(
+        "control_character",
+        f"Feltet indeholder et styretegn ({name}); det hører ikke hjemme i tekst",
+        f"The field holds a control character ({name}), which does not belong in text",
+        row=row,
+        column=column,
+        # Escaped, as it would not print (or would rearrange the report);
+        # the Danish letters stay as they are.
+        value="".join(
+            c.encode("unicode_escape").decode("ascii") if not c.isprintable() else c for c in value
+        ),
+    )
+
+
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\x07": "BEL",
+    "\x08": "BS",
+    "\t": "TAB",
+    "\n": "LF",
+    "\r": "CR",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+}
 
 
 def bad_institution_number(row: int, column: str, value: str) -> Problem:
@@ -523,4 +674,36 @@ def duplicate_figure(row: int, column: str, value: str, first_row: int) -> Probl
         row=row,
         column=column,
         value=value,
+    )
+
+
+def parts_exceed_total(row: int, column: str, value: str, part_row: int) -> Problem:
+    return _p(
+        "parts_exceed_total",
+        f"I alt ({value}) er mindre end pædagogerne i række {part_row}; "
+        "andelen ville blive over 100 %",
+        f"The total ({value}) is smaller than the pedagogues in row {part_row}; "
+        "the share would exceed 100 per cent",
+        row=row,
+        column=column,
+        value=value,
+    )
+
+
+@_warning
+def incomplete_figure(
+    row: int, column: str, lacking: str, indicator: str, municipality: str, period: str
+) -> Problem:
+    """Rows a figure needs are not in the file at all (as opposed to ``..``):
+    the file says nothing about the figure, so none is read."""
+    return _p(
+        "incomplete_figure",
+        f"Filen har ingen rækker med {lacking} for {municipality} {period}; "
+        f"{indicator} kan ikke beregnes og læses ikke fra denne fil",
+        f"The file has no rows with {lacking} for {municipality} {period}; "
+        f"{indicator} cannot be computed and is not read from this file",
+        row=row,
+        column=column,
+        value=lacking,
+        warning=True,
     )

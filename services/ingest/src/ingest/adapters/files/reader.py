@@ -128,11 +128,14 @@ def _read_table(
         _stream(table, reader, progress)
         if table.counter.rows == 0:
             log.add(problems.no_rows)
+    # Summed figures are built (and checked) at the end: before the problems
+    # are collected.
+    institutions, figures = reader.institutions(), reader.figures()
     return ParsedFile(
         format=fmt.name,
         kind=fmt.kind,
-        institutions=reader.institutions(),
-        figures=reader.figures(),
+        institutions=institutions,
+        figures=figures,
         problems=log.result(),
         rows_read=table.counter.rows,
         skipped=dict(sorted(ctx.skipped.items())),

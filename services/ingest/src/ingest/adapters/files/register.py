@@ -4,9 +4,14 @@ portal's own register file. Both become :class:`Institution` values."""
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
 
 from dagtilbud_contracts import vocabulary as vocab
+from dagtilbud_contracts.institution import AddressSchema, InstitutionSchema, RegisterContactSchema
 from ingest.domain.model import DatasetKind, Institution
 
 from . import checks, problems
@@ -15,9 +20,26 @@ from .checks import Context, Coordinate
 from .columns import Column, Columns, col
 from .text import header_key, parse_decimal
 
+
+def _length_limit(field: fields.Field[Any]) -> int:
+    return next(v.max for v in field.validators if isinstance(v, validate.Length) and v.max)
+
+
+def _range(field: fields.Field[Any]) -> tuple[int, int]:
+    found = next(v for v in field.validators if isinstance(v, validate.Range))
+    return int(found.min), int(found.max)
+
+
+# The limits come from the event contract itself, so that nothing the readers
+# accept can fail it when it is published.
+_INSTITUTION = InstitutionSchema().fields
+_ADDRESS = AddressSchema().fields
+NAME_MAX = _length_limit(_INSTITUTION["name"])
+STREET_MAX = _length_limit(_ADDRESS["street"])
+CITY_MAX = _length_limit(_ADDRESS["city"])
+CAPACITY_MIN, CAPACITY_MAX = _range(_INSTITUTION["capacity"])
+_CONTACT = RegisterContactSchema().fields
 _PHONE = re.compile(vocab.PHONE_PATTERN)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_WEBSITE = re.compile(r"https?://\S+\.\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,9 +72,23 @@ class RegisterReader(FormatReader):
         super().__init__(columns, ctx)
         self._institutions: list[Institution] = []
         self._first_row: dict[str, int] = {}
+        # Every cell the format reads is checked for control characters, also
+        # the codes and flags: "Ak<NUL>tiv" must not pass as "Aktiv".
+        self._used = sorted(set(columns.index.values()))
 
     def institutions(self) -> list[Institution]:
         return self._institutions
+
+    def read(self, row: int, cells: list[str]) -> None:
+        header = self.columns.header
+        for index in self._used:
+            if not checks.no_control_characters(self.ctx, row, header[index], cells[index]):
+                return  # one problem per row is enough: the row is wrong
+        self.read_row(row, cells)
+
+    @abstractmethod
+    def read_row(self, row: int, cells: list[str]) -> None:
+        """One data row whose cells hold no control characters."""
 
     def add(self, row: int, number_column: str, fields: Fields) -> None:
         if fields.number is not None:
@@ -68,39 +104,69 @@ class RegisterReader(FormatReader):
         if institution is not None:
             self._institutions.append(institution)
 
-    def contact(self, row: int, field: str, text: str, pattern: re.Pattern[str]) -> str | None:
+    def unit_name(self, row: int, cells: list[str]) -> str | None:
+        return checks.text(
+            self.ctx, row, self.columns.name("name"), self.cell(cells, "name"), NAME_MAX
+        )
+
+    def phone(self, row: int, cells: list[str]) -> str | None:
         """Contact details are nice to have: a malformed one is left out with
         a warning rather than holding back the whole register."""
+        text = self.cell(cells, "phone")
+        if not text or _PHONE.fullmatch(text):
+            return text or None
+        self.ctx.log.add(problems.bad_contact, row, self.columns.name("phone"), text)
+        return None
+
+    def contact(self, row: int, cells: list[str], field: str) -> str | None:
+        """E-mail or website, as the event contract's own field accepts it
+        (a looser check here would publish events the contract rejects)."""
+        text = self.cell(cells, field)
         if not text:
             return None
-        if pattern.fullmatch(text):
-            return text
-        self.ctx.log.add(problems.bad_contact, row, self.columns.name(field), text)
-        return None
+        try:
+            _CONTACT[field].deserialize(text)
+        except ValidationError:
+            self.ctx.log.add(problems.bad_contact, row, self.columns.name(field), text)
+            return None
+        return text
 
     def capacity(self, row: int, cells: list[str]) -> int | None:
         text = self.cell(cells, "capacity")
         if not text:
             return None
-        return checks.whole_number(self.ctx, row, self.columns.name("capacity"), text)
+        column = self.columns.name("capacity")
+        return checks.whole_number(self.ctx, row, column, text, CAPACITY_MIN, CAPACITY_MAX)
 
     def place(
-        self, row: int, cells: list[str], active: bool, street: str
+        self, row: int, cells: list[str], active: bool, street: str, municipality: int | None
     ) -> tuple[str | None, str | None, str | None, tuple[float | None, float | None] | None]:
-        """Street, postcode, city and coordinates. A closed unit is looked up
-        by its number only, so its stale address is taken as it is."""
+        """Street, postcode, city and coordinates, the last two checked
+        against the unit's municipality. A closed unit is looked up by its
+        number only, so its stale address is taken as it is."""
         postcode_text = self.cell(cells, "postcode")
         city = self.cell(cells, "city") or self.cell(cells, "city_extra")
         lat = Coordinate(self.columns.name("lat"), self.cell(cells, "lat"))
         lon = Coordinate(self.columns.name("lon"), self.cell(cells, "lon"))
         if not active:
+            # Only its number is used: a closing publishes the unit's last
+            # accepted state, never these cells.
             return street, postcode_text.zfill(4), city, _quiet_coordinates(lat.text, lon.text)
         ctx, name = self.ctx, self.columns.name
+        postcode = checks.postcode(ctx, row, name("postcode"), postcode_text)
+        if (
+            postcode is not None
+            and municipality is not None
+            and not checks.postcode_in_municipality(
+                ctx, row, name("postcode"), postcode, municipality
+            )
+        ):
+            postcode = None
         return (
-            checks.required(ctx, row, name("street"), street),
-            checks.postcode(ctx, row, name("postcode"), postcode_text),
-            checks.required(ctx, row, name("city"), city),
-            checks.coordinates(ctx, row, lat, lon),
+            checks.text(ctx, row, name("street"), street, STREET_MAX),
+            postcode,
+            checks.text(ctx, row, name("city"), city, CITY_MAX),
+            checks.coordinates(ctx, row, lat, lon, municipality),
         )
 
 
@@ -197,7 +263,7 @@ class StilRegister(RegisterReader):
                 ok = False
         return ok
 
-    def read(self, row: int, cells: list[str]) -> None:
+    def read_row(self, row: int, cells: list[str]) -> None:
         unit_type = self.cell(cells, "unit_type")
         # The export lists physical daginstitutioner beside the
         # anvisningsenheder parents apply to; only the latter are units here.
@@ -215,15 +281,16 @@ class StilRegister(RegisterReader):
     def _fields(self, row: int, cells: list[str], number_field: str, type_code: str) -> Fields:
         ctx, name = self.ctx, self.columns.name
         active = self._active(row, cells)
+        municipality = self._municipality(row, cells)
         street = " ".join(
             filter(None, (self.cell(cells, "street"), self.cell(cells, "house_number")))
         )
-        street_, postcode, city, coordinates = self.place(row, cells, active, street)
+        street_, postcode, city, coordinates = self.place(row, cells, active, street, municipality)
         return Fields(
             number=checks.institution_number(
                 ctx, row, name(number_field), self.cell(cells, number_field)
             ),
-            name=checks.required(ctx, row, name("name"), self.cell(cells, "name")),
+            name=self.unit_name(row, cells),
             kind=self._coded(row, "type_code", type_code, STIL_KINDS, problems.unknown_kind),
             ownership=self._coded(
                 row,
@@ -232,15 +299,15 @@ class StilRegister(RegisterReader):
                 STIL_OWNERSHIPS,
                 problems.unknown_ownership,
             ),
-            municipality=self._municipality(row, cells),
+            municipality=municipality,
             street=street_,
             postcode=postcode,
             city=city,
             coordinates=coordinates,
             active=active,
             capacity=self.capacity(row, cells),
-            phone=self.contact(row, "phone", self.cell(cells, "phone"), _PHONE),
-            email=self.contact(row, "email", self.cell(cells, "email"), _EMAIL),
+            phone=self.phone(row, cells),
+            email=self.contact(row, cells, "email"),
         )
 
     def _active(self, row: int, cells: list[str]) -> bool:
@@ -271,11 +338,21 @@ class StilRegister(RegisterReader):
 
     def _municipality(self, row: int, cells: list[str]) -> int | None:
         # The unit's own municipality; the administrating one only stands in
-        # when the first is empty.
-        field = "municipality" if self.cell(cells, "municipality") else "adm_municipality"
-        if not self.columns.has(field):
-            field = "municipality" if self.columns.has("municipality") else "adm_municipality"
-        return checks.municipality(self.ctx, row, self.columns.name(field), self.cell(cells, field))
+        # when the first is empty. Both are checked whenever they are filled
+        # in: an unknown administrating municipality is as wrong as an unknown
+        # own one, even where it is not the one used.
+        own, adm = self.cell(cells, "municipality"), self.cell(cells, "adm_municipality")
+        own_code = adm_code = None
+        if own:
+            own_code = checks.municipality(self.ctx, row, self.columns.name("municipality"), own)
+        if adm:
+            column = self.columns.name("adm_municipality")
+            adm_code = checks.municipality(self.ctx, row, column, adm)
+        if own or adm:
+            return own_code if own else adm_code
+        field = "municipality" if self.columns.has("municipality") else "adm_municipality"
+        self.ctx.log.add(problems.missing_value, row, self.columns.name(field))
+        return None
 
 
 def _spelling(spec: tuple[Column, ...], field: str) -> str:
@@ -339,29 +416,30 @@ class PortalRegister(RegisterReader):
     def recognises(cls, keys: set[str]) -> bool:
         return {"id", "navn", "type", "kommunekode"} <= keys
 
-    def read(self, row: int, cells: list[str]) -> None:
+    def read_row(self, row: int, cells: list[str]) -> None:
         ctx, name = self.ctx, self.columns.name
         active = self._active(row, cells)
+        municipality = self._municipality(row, cells)
         street, postcode, city, coordinates = self.place(
-            row, cells, active, self.cell(cells, "street")
+            row, cells, active, self.cell(cells, "street"), municipality
         )
         fields = Fields(
             number=checks.institution_number(ctx, row, name("number"), self.cell(cells, "number")),
-            name=checks.required(ctx, row, name("name"), self.cell(cells, "name")),
+            name=self.unit_name(row, cells),
             kind=self._word(row, cells, "type", PORTAL_KINDS, problems.unknown_kind),
             ownership=self._word(
                 row, cells, "ownership", PORTAL_OWNERSHIPS, problems.unknown_ownership
             ),
-            municipality=self._municipality(row, cells),
+            municipality=municipality,
             street=street,
             postcode=postcode,
             city=city,
             coordinates=coordinates,
             active=active,
             capacity=self.capacity(row, cells),
-            phone=self.contact(row, "phone", self.cell(cells, "phone"), _PHONE),
-            email=self.contact(row, "email", self.cell(cells, "email"), _EMAIL),
-            website=self.contact(row, "website", self.cell(cells, "website"), _WEBSITE),
+            phone=self.phone(row, cells),
+            email=self.contact(row, cells, "email"),
+            website=self.contact(row, cells, "website"),
         )
         self.add(row, name("number"), fields)
 
@@ -396,12 +474,12 @@ class PortalRegister(RegisterReader):
         code = checks.municipality(
             self.ctx, row, self.columns.name("municipality"), self.cell(cells, "municipality")
         )
+        name_column = self.columns.name("municipality_name")
+        name_text = self.cell(cells, "municipality_name")
         if code is not None:
-            checks.municipality_name_agrees(
-                self.ctx,
-                row,
-                self.columns.name("municipality_name"),
-                self.cell(cells, "municipality_name"),
-                code,
-            )
+            checks.municipality_name_agrees(self.ctx, row, name_column, name_text, code)
+        elif name_text:
+            # Nothing to agree with, but a name that is no municipality is
+            # still reported: every municipality column is checked.
+            checks.municipality(self.ctx, row, name_column, name_text)
         return code

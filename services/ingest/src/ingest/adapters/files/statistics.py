@@ -3,6 +3,9 @@ column per indicator (named by the indicator keys)."""
 
 from __future__ import annotations
 
+from marshmallow import validate
+
+from dagtilbud_contracts.statistics import FigureSchema
 from dagtilbud_contracts.vocabulary import INDICATORS
 from ingest.domain.model import DatasetKind, Figure
 
@@ -13,6 +16,13 @@ from .columns import Columns, col
 from .text import header_key
 
 SOURCE = "Dagtilbudsportalen statistikfil"  # unless the row names its own
+# The event contract's limit for a figure's source, so a long kilde is
+# reported here rather than breaking the published event.
+SOURCE_MAX = next(
+    v.max
+    for v in FigureSchema().fields["source"].validators
+    if isinstance(v, validate.Length) and v.max
+)
 _INDICATOR_KEYS = {header_key(indicator) for indicator in INDICATORS}
 
 
@@ -34,6 +44,8 @@ class PortalStatistics(FormatReader):
         self._i_year = columns.at("year") or 0
         self._year_column = columns.name("year")
         self._i_source = columns.at("source")
+        self._source_column = columns.name("source")
+        self._sources: dict[str, str | None] = {}
         self._clean_where: dict[tuple[str, str, str], tuple[int | None, int | None]] = {}
         # (indicator, column index, column name, values known good) of the
         # indicators in this file
@@ -62,7 +74,7 @@ class PortalStatistics(FormatReader):
 
     def read(self, row: int, cells: list[str]) -> None:
         municipality, year = self._where(row, cells)
-        source = (cells[self._i_source].strip() if self._i_source is not None else "") or SOURCE
+        source = self._source(row, cells)
         for indicator, index, column, clean in self._present:
             text = cells[index].strip()
             if not text:
@@ -70,7 +82,7 @@ class PortalStatistics(FormatReader):
             value: float | Invalid | None = clean.get(text)
             if value is None:
                 value = self._value(row, column, text, indicator, clean)
-            if isinstance(value, Invalid) or municipality is None or year is None:
+            if isinstance(value, Invalid) or municipality is None or year is None or not source:
                 continue
             key = (municipality, indicator, year)
             first = self._first_row.setdefault(key, row)
@@ -78,6 +90,23 @@ class PortalStatistics(FormatReader):
                 self.ctx.log.add(problems.duplicate_figure, row, column, text, first)
                 continue
             self._figures.append(Figure(municipality, indicator, year, value, source))
+
+    def _source(self, row: int, cells: list[str]) -> str | None:
+        """The row's kilde, or the default; None after a problem. The few
+        distinct texts of a file are checked once each."""
+        if self._i_source is None:
+            return SOURCE
+        raw = cells[self._i_source]
+        if raw in self._sources:
+            return self._sources[raw]
+        source: str | None = SOURCE
+        if not checks.no_control_characters(self.ctx, row, self._source_column, raw):
+            source = None
+        elif raw.strip():
+            source = checks.text(self.ctx, row, self._source_column, raw.strip(), SOURCE_MAX)
+        if source is not None and len(self._sources) < 10_000:
+            self._sources[raw] = source  # only good texts: a bad one is reported on every row
+        return source
 
     def _value(
         self, row: int, column: str, text: str, indicator: str, clean: dict[str, float]
@@ -93,15 +122,21 @@ class PortalStatistics(FormatReader):
     def _where(self, row: int, cells: list[str]) -> tuple[int | None, int | None]:
         """Municipality and year of the row; remembered per spelling, as the
         same few hundred recur on every row."""
+        i_code, i_name = self.columns.at("municipality"), self.columns.at("municipality_name")
         key = (
-            self.cell(cells, "municipality"),
-            self.cell(cells, "municipality_name"),
+            cells[i_code] if i_code is not None else "",
+            cells[i_name] if i_name is not None else "",
             cells[self._i_year],
         )
         known = self._clean_where.get(key)
         if known is not None:
             return known
         before = self.ctx.log.count
+        for index in (i_code, i_name):
+            if index is not None:
+                column = self.columns.header[index]
+                if not checks.no_control_characters(self.ctx, row, column, cells[index]):
+                    return None, None
         municipality = self._municipality(row, cells)
         year = checks.year(self.ctx, row, self._year_column, cells[self._i_year].strip())
         if self.ctx.log.count == before and len(self._clean_where) < 10_000:
@@ -111,14 +146,17 @@ class PortalStatistics(FormatReader):
     def _municipality(self, row: int, cells: list[str]) -> int | None:
         code_text = self.cell(cells, "municipality")
         name_text = self.cell(cells, "municipality_name")
+        name_column = self.columns.name("municipality_name")
         if code_text or not name_text:
             field = "municipality" if self.columns.has("municipality") else "municipality_name"
             code = checks.municipality(
                 self.ctx, row, self.columns.name(field), self.cell(cells, field)
             )
-            if code is not None and field == "municipality":
-                checks.municipality_name_agrees(
-                    self.ctx, row, self.columns.name("municipality_name"), name_text, code
-                )
+            if field == "municipality" and name_text:
+                if code is not None:
+                    checks.municipality_name_agrees(self.ctx, row, name_column, name_text, code)
+                else:
+                    # Every municipality column is checked, used or not.
+                    checks.municipality(self.ctx, row, name_column, name_text)
             return code
-        return checks.municipality(self.ctx, row, self.columns.name("municipality_name"), name_text)
+        return checks.municipality(self.ctx, row, name_column, name_text)

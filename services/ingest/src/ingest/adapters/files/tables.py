@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from ingest.domain.model import FileRejected
+from ingest.domain.model import FileRejected, Problem
 
 from . import problems, sniff
 from .problems import ProblemLog
 
 Row = tuple[int, list[str]]
+# How bytes that did not decode come through (see sniff.TextLayout.errors).
+_UNDECODED = {
+    "surrogateescape": re.compile("[\udc80-\udcff]"),
+    "replace": re.compile("\ufffd"),
+}
 
 
 class _CsvReader(Protocol):
@@ -56,17 +62,19 @@ def open_csv(fh: BinaryIO, size: int, log: ProblemLog) -> Table:
     layout = sniff.text_layout(fh)
     header_line = sniff.first_line(layout.sample)
     delimiter = sniff.delimiter(header_line)
-    # newline="" lets csv see CR, LF and CRLF itself, also inside quoted fields.
-    # errors="replace" + _checked_lines: a byte that is invalid in the encoding
-    # is reported on its own line; a strict decoder would fail a whole buffer
-    # ahead of the row that holds it.
-    text = io.TextIOWrapper(fh, encoding=layout.encoding, errors="replace", newline="")
+    # newline="" lets csv see CR, LF and CRLF itself, also inside quoted
+    # fields. Undecodable bytes (the layout knows whether there are any) come
+    # through marked, so the row and column holding the first can be named; a
+    # strict decoder would fail a whole buffer ahead of the row that holds it.
+    text = io.TextIOWrapper(fh, encoding=layout.encoding, errors=layout.errors, newline="")
     # strict: a stray quote is reported where it is, instead of silently
     # gluing rows together.
-    lines = _checked_lines(text, log, layout.encoding)
-    reader = csv.reader(lines, delimiter=delimiter or ";", strict=True)
+    reader = csv.reader(text, delimiter=delimiter or ";", strict=True)
     try:
         header_row, header = _csv_header(reader)
+        undecoded = None if layout.clean else _Undecoded(layout, header, log)
+        if undecoded is not None:
+            undecoded.refuse_header(header_row)
     except BaseException:
         text.close()
         raise
@@ -78,7 +86,15 @@ def open_csv(fh: BinaryIO, size: int, log: ProblemLog) -> Table:
         consumed = max(1, fh.tell())
         return max(done, round(done * size / consumed)) if consumed < size else done
 
-    rows = _csv_rows(reader, len(header), reader.line_num, log, delimiter or ";", counter)
+    rows = _csv_rows(
+        reader,
+        len(header),
+        reader.line_num,
+        log,
+        delimiter or ";",
+        counter,
+        undecoded.stops_at if undecoded is not None else None,
+    )
     return Table(
         header=[cell.strip() for cell in header],
         header_row=header_row,
@@ -90,6 +106,51 @@ def open_csv(fh: BinaryIO, size: int, log: ProblemLog) -> Table:
         # the wrapper would be dropped unclosed when the rows run out.
         close=text.close,
     )
+
+
+class _Undecoded:
+    """Finds the first cell holding bytes that did not decode, in a file the
+    layout says has some: its row and column are reported and reading stops.
+    Only such files pay for looking at every cell."""
+
+    def __init__(self, layout: sniff.TextLayout, header: list[str], log: ProblemLog) -> None:
+        self.layout = layout
+        self.header = [cell.strip() for cell in header]
+        self.log = log
+        self.pattern = _UNDECODED[layout.errors]
+
+    def refuse_header(self, row: int) -> None:
+        for cell in self.header:
+            found = self.pattern.search(cell)
+            if found is not None:
+                raise FileRejected(self._problem(row, _shown(cell), cell, found.group()))
+
+    def stops_at(self, row: int, cells: list[str]) -> bool:
+        """Whether this record holds the first undecodable byte (then logged)."""
+        for index, cell in enumerate(cells):
+            found = self.pattern.search(cell)
+            if found is not None:
+                column = self.header[index] if index < len(self.header) else None
+                self.log.add(self._problem, row, column, cell, found.group())
+                return True
+        return False
+
+    def _problem(self, row: int | None, column: str | None, cell: str, char: str) -> Problem:
+        # A surrogate U+DCxx stands for the byte xx.
+        byte = ord(char) - 0xDC00 if "\udc80" <= char <= "\udcff" else None
+        return problems.bad_encoding(
+            row,
+            column,
+            _shown(cell),
+            self.layout.encoding,
+            byte,
+            self.layout.utf8_example,
+        )
+
+
+def _shown(cell: str) -> str:
+    """The cell as a reader would see it: each undecodable byte as U+FFFD."""
+    return _UNDECODED["surrogateescape"].sub("\ufffd", cell.strip())
 
 
 def _csv_header(reader: _CsvReader) -> tuple[int, list[str]]:
@@ -105,16 +166,6 @@ def _csv_header(reader: _CsvReader) -> tuple[int, list[str]]:
     raise FileRejected(problems.empty_file())
 
 
-def _checked_lines(text: Iterator[str], log: ProblemLog, encoding: str) -> Iterator[str]:
-    """The file's lines, up to the first that held undecodable bytes (they
-    come through as U+FFFD): that line is reported and reading stops."""
-    for number, line in enumerate(text, start=1):
-        if "\ufffd" in line:
-            log.add(problems.bad_encoding_row, number, encoding)
-            return
-        yield line
-
-
 def _csv_rows(
     reader: _CsvReader,
     width: int,
@@ -122,11 +173,15 @@ def _csv_rows(
     log: ProblemLog,
     delimiter: str,
     counter: RowCounter,
+    stops_at: Callable[[int, list[str]], bool] | None = None,
 ) -> Iterator[Row]:
     line_num = header_end
     try:
         for cells in reader:
             start, line_num = line_num + 1, reader.line_num
+            if stops_at is not None and stops_at(start, cells):
+                counter.rows += 1  # a row all the same: the file is not "without rows"
+                return  # the rest of the file is not read
             # Fast path first: nearly every row is complete and starts with a value.
             if len(cells) == width and cells[0]:
                 counter.rows += 1

@@ -45,6 +45,18 @@ def parse_decimal(text: str) -> float | None:
 
 def leading_code(text: str) -> str | None:
     """The code part of DST's "code and label" form (``"101 København"`` ->
-    ``"101"``), or of a bare code; None when the text starts with a letter."""
+    ``"101"``), or of a bare code; None when the text starts with anything
+    but an ASCII digit (``"²"`` and ``"١٠١"`` are digits to Python, not codes)."""
     head = text.split(maxsplit=1)[0] if text else ""
-    return head if head[:1].isdigit() else None
+    return head if head[:1] in _ASCII_DIGITS else None
+
+
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def ascii_number(text: str, max_digits: int) -> int | None:
+    """A whole number of at most ``max_digits`` ASCII digits, else None.
+    Bounded, because ``int()`` of a few thousand digits raises."""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -1,0 +1,65 @@
+"""Error answers of the ingest API: what is wrong, in English and Danish, with
+the headers HTTP asks for (``Allow`` on 405, ``WWW-Authenticate`` on 401)."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Flask, current_app
+from flask_smorest import Api
+from marshmallow import Schema, fields
+from webargs.flaskparser import abort
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+EXTRA_KEYS = ("message_da", "limit_bytes")
+
+
+class IngestErrorSchema(Schema):
+    """flask-smorest's error answer, with the message in Danish too."""
+
+    code = fields.Integer(metadata={"description": "The HTTP status code"})
+    status = fields.String(metadata={"description": "The HTTP status"})
+    message = fields.String(metadata={"description": "What is wrong"})
+    message_da = fields.String(metadata={"description": "What is wrong, in Danish"})
+    errors = fields.Dict(metadata={"description": "The invalid parameters and why"})
+
+
+class TooLargeSchema(IngestErrorSchema):
+    limit_bytes = fields.Integer(metadata={"description": "The largest file accepted, in bytes"})
+
+
+def _da_int(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def too_large(limit: int) -> NoReturn:
+    mb = f"{limit / (1024 * 1024):g}"
+    abort(
+        413,
+        message=f"The file is larger than the limit of {limit:,} bytes ({mb} MB).",
+        message_da=f"Filen er større end grænsen på {_da_int(limit)} byte "
+        f"({mb.replace('.', ',')} MB).",
+        limit_bytes=limit,
+    )
+
+
+def register_error_handlers(app: Flask, api: Api) -> None:
+    def handle(error: HTTPException) -> Any:
+        if isinstance(error, RequestEntityTooLarge) and not getattr(error, "data", None):
+            # Werkzeug refuses the body before the view runs; say what the limit is.
+            try:
+                too_large(current_app.extensions["ingest.settings"]["max_upload_bytes"])
+            except HTTPException as explained:
+                error = explained
+        payload, code, headers = api.handle_http_exception(error)
+        data = getattr(error, "data", None) or {}
+        payload.update({key: data[key] for key in EXTRA_KEYS if key in data})
+        # flask-smorest answers with its own headers only; Werkzeug's (Allow
+        # on a 405) belong in the answer too.
+        merged = Headers([(k, v) for k, v in error.get_headers() if k.lower() != "content-type"])
+        for key, value in (headers or {}).items():
+            merged[key] = value
+        return payload, code, merged
+
+    app.register_error_handler(HTTPException, handle)
