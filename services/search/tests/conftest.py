@@ -10,10 +10,17 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from searchhelpers import SERVICE_ROOT
+from searchhelpers import (
+    SERVICE_ROOT,
+    apply_all,
+    generated_profile_events,
+    institution_events,
+    statistics_events,
+)
 
 from dagkit.db import make_engine
 from dagkit.migrations import upgrade
+from dagkit.testing.fixtures import temporary_database
 from search.app import create_app
 from search.config import load_settings
 
@@ -26,6 +33,24 @@ def search_engine(pg_database: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def national_url(postgres_url: str) -> Iterator[str]:
+    """A read model holding the whole national register, the statistics and
+    generated profiles for a third of the institutions."""
+    with temporary_database(postgres_url, "test_search") as url:
+        upgrade(SERVICE_ROOT, url)
+        register = institution_events()
+        apply_all(
+            url,
+            [
+                *register,
+                *statistics_events(),
+                *generated_profile_events([e.subject for e in register[::3]]),
+            ],
+        )
+        yield url
+
+
 @pytest.fixture
 def make_search_app(
     kafka_bootstrap: str, redis_url: str, tmp_path: Path
@@ -33,7 +58,7 @@ def make_search_app(
     """Builds the search app on a read model's database; closes it afterwards."""
     apps: list[Flask] = []
 
-    def make(database_url: str, redis: str | None = None) -> Flask:
+    def make(database_url: str, redis: str | None = None, **environ: str) -> Flask:
         settings = load_settings(
             {
                 "DATABASE_URL": database_url,
@@ -41,6 +66,7 @@ def make_search_app(
                 "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
                 "REDIS_URL": redis or redis_url,
                 "LOG_LEVEL": "WARNING",
+                **environ,
             }
         )
         app = create_app(settings)

@@ -9,11 +9,14 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from dagkit.db import make_engine, make_session_factory, transaction
 from dagkit.envelope import Envelope
 from dagkit.testing.events import publish as publish  # the tests and the bench use it
 from dagtilbud_contracts.examples import load_examples
 from dagtilbud_contracts.registry import new_event
+from dagtilbud_contracts.vocabulary import NORMERING_INDICATORS, normering_series_for_year
 from search.adapters.orm import institutions, municipality_statistics, national_figures, profiles
+from search.service_layer.handlers import apply_events
 
 SERVICE_ROOT = Path(__file__).resolve().parents[1]
 DATA = SERVICE_ROOT.parents[1] / "data"
@@ -59,6 +62,14 @@ def institution_events(limit: int | None = None, version: int = 1) -> list[Envel
     return events
 
 
+def apply_all(url: str, events: list[Envelope]) -> None:
+    """Applies ``events`` to the read model at ``url`` in one batch."""
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        apply_events(session, events)
+    engine.dispose()
+
+
 def statistics_events() -> list[Envelope]:
     figures: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     with (DATA / "dagtilbud_kommune_statistik_2017_2023.csv").open(encoding="utf-8") as fh:
@@ -66,12 +77,16 @@ def statistics_events() -> list[Envelope]:
             key = (int(row["kommunekode"]), row["kommune"])
             for indicator in INDICATORS:
                 if row[indicator] != "":
+                    year = int(row["aar"])
                     figures[key].append(
                         {
                             "indicator": indicator,
-                            "year": int(row["aar"]),
+                            "year": year,
                             "value": float(row[indicator]),
                             "source": row["kilde"],
+                            "series": normering_series_for_year(year)
+                            if indicator in NORMERING_INDICATORS
+                            else None,
                         }
                     )
     return [

@@ -184,15 +184,46 @@ def test_significance_rule_for_percentages_and_counts() -> None:
     [
         "G18062",  # one
         "A00001,A00002,A00003,A00004,A00005",  # five
-        "A00001,A00001",  # not distinct
+        "A00001,A00001,A00002,A00003,A00004",  # five, though four distinct: the schema counts
         "A00001,not-a-number",
         "",
     ],
 )
-def test_two_to_four_distinct_numbers_or_a_validation_error(client: FlaskClient, ids: str) -> None:
+def test_two_to_four_numbers_or_a_validation_error(client: FlaskClient, ids: str) -> None:
     response = client.get("/v1/compare", query_string={"ids": ids})
     assert response.status_code == 422
-    assert "ids" in response.get_json()["errors"]["query"]
+    body = response.get_json()
+    assert "ids" in body["errors"]["query"]
+    assert "ids" in body["message"]
+    assert body["message_da"]
+
+
+def test_numbers_are_read_in_any_case(client: FlaskClient) -> None:
+    first, second = _number(101, 0), _number(101, 1)
+    response = client.get("/v1/compare", query_string={"ids": f"{first.lower()},{second}"})
+    assert response.status_code == 200, response.get_json()
+    numbers = [d["institution_number"] for d in response.get_json()["institutions"]]
+    assert numbers == [first, second]
+
+
+def test_repeated_parameters_are_openapis_array_form(client: FlaskClient) -> None:
+    numbers = [_number(101, 0), _number(101, 1), _number(101, 2)]
+    # ids=a&ids=b (form, exploded: OpenAPI's default) and ids=a,b, mixed.
+    query = f"ids={numbers[0]}&ids={numbers[1]},{numbers[2]}"
+    response = client.get(f"/v1/compare?{query}")
+    assert response.status_code == 200, response.get_json()
+    assert [d["institution_number"] for d in response.get_json()["institutions"]] == numbers
+
+
+def test_a_number_given_twice_is_compared_once(client: FlaskClient) -> None:
+    first, second = _number(101, 0), _number(101, 1)
+    response = client.get("/v1/compare", query_string={"ids": f"{first},{second},{first.lower()}"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [d["institution_number"] for d in body["institutions"]] == [first, second]
+    alone = client.get("/v1/compare", query_string={"ids": f"{first},{first}"})
+    assert alone.status_code == 200
+    assert [d["institution_number"] for d in alone.get_json()["institutions"]] == [first]
 
 
 def test_missing_ids_is_a_validation_error(client: FlaskClient) -> None:
@@ -215,5 +246,13 @@ def test_documented_in_openapi(app: Flask) -> None:
     operation = spec["paths"]["/v1/compare"]["get"]
     assert {"200", "404", "422"} <= set(operation["responses"])
     assert "0.6" in operation["description"]
-    assert operation["parameters"][0]["name"] == "ids"
-    assert "ComparedInstitution" in spec["components"]["schemas"]
+    ids = operation["parameters"][0]
+    assert ids["name"] == "ids"
+    # Exploded form (ids=a&ids=b) is what OpenAPI clients send; case-insensitive.
+    assert ids.get("explode", True) is True
+    assert ids["schema"]["items"]["pattern"] == "^[A-Za-z0-9]{6}$"
+    assert "uniqueItems" not in ids["schema"]  # repeats are accepted, and counted once
+    assert "InstitutionDocument" in spec["components"]["schemas"]
+    assert operation["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }

@@ -17,7 +17,7 @@ from dagkit.db import make_session_factory, transaction
 from dagkit.web import openapi_document
 from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions
-from search.api.export import COLUMNS, csv_cell
+from search.api.export import COLUMNS, FACT_COLUMNS, csv_cell
 from search.service_layer.handlers import apply_events
 
 LOADED = 300
@@ -97,10 +97,12 @@ def test_csv_rows_carry_facts_and_latest_figures(client: FlaskClient) -> None:
     assert row["accepts_3_5"] in {"true", "false"}
     assert row["municipality_code"] == str(source["municipality_code"])
     assert source["municipality_code"] == 101
-    assert row["normering_0_2"] == "2.8"
-    assert row["normering_0_2_year"] == "2023"
-    assert row["antal_boern"] == "30467"  # a count, written as a whole number
-    assert row["andel_ikke_dansk_baggrund_pct"] == ""  # missing, not zero
+    # København's figures, named as the municipality's, not the institution's.
+    assert row["municipality_normering_0_2"] == "2.8"
+    assert row["municipality_normering_0_2_year"] == "2023"
+    assert row["municipality_antal_boern"] == "30467"  # a count, written as a whole number
+    assert row["municipality_andel_ikke_dansk_baggrund_pct"] == ""  # missing, not zero
+    assert not {"normering_0_2", "antal_boern", "normering_0_2_year"} & set(row)
 
 
 def test_csv_escapes_text_a_spreadsheet_would_run(client: FlaskClient) -> None:
@@ -142,7 +144,7 @@ def test_json_export_counts_the_active_institutions(client: FlaskClient, engine:
     assert institution_events(limit=2)[1].data["institution_number"] not in numbers  # closed
     record = next(i for i in body["institutions"] if i["number"] == "ZZ0001")
     assert record["name"] == FORMULA_NAME  # JSON needs no escaping
-    assert set(record) == set(COLUMNS)
+    assert set(record) == {*FACT_COLUMNS, "municipality_figures"}
     assert isinstance(record["accepts_0_2"], bool)
 
 
@@ -153,4 +155,70 @@ def test_documented_in_openapi(app: Flask) -> None:
     assert "semicolon" in csv_operation["responses"]["200"]["description"]
     json_operation = spec["paths"]["/v1/export.json"]["get"]
     assert "application/json" in json_operation["responses"]["200"]["content"]
-    assert "normering_0_2_year" in spec["components"]["schemas"]["ExportInstitution"]["properties"]
+    institution = spec["components"]["schemas"]["ExportInstitution"]["properties"]
+    assert "municipality_figures" in institution
+    assert "MUNICIPALITY" in institution["municipality_figures"]["description"]
+    assert "normering_0_2" not in institution
+    csv_description = csv_operation["responses"]["200"]["description"]
+    assert "municipality_normering_0_2_year" in csv_description
+    assert "not figures of the institution" in csv_description
+
+
+def test_json_export_names_the_figures_as_the_municipalitys(client: FlaskClient) -> None:
+    body = client.get("/v1/export.json").get_json()
+    source = institution_events(limit=1)[0].data
+    record = next(i for i in body["institutions"] if i["number"] == source["institution_number"])
+    assert source["municipality_code"] == 101
+    figures = record["municipality_figures"]
+    assert figures["antal_boern"]["value"] == 30467  # København's children, not the unit's
+    assert figures["antal_boern"]["year"] == 2023
+    assert figures["normering_0_2"] == {
+        "value": 2.8,
+        "year": 2023,
+        "source": figures["normering_0_2"]["source"],
+    }
+    assert figures["normering_0_2"]["source"]
+    assert figures["andel_ikke_dansk_baggrund_pct"] is None  # missing, not zero
+    assert not {"antal_boern", "normering_0_2"} & set(record)
+
+
+def test_json_export_is_streamed(client: FlaskClient, engine: Engine) -> None:
+    response = client.get("/v1/export.json")
+    assert response.is_streamed
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["count"] == len(body["institutions"]) == _active(engine)
+
+
+DANISH = [
+    ("ZZ0106", "Abildgården"),
+    ("ZZ0104", "Zebra"),
+    ("ZZ0103", "Ærtehaven"),
+    ("ZZ0105", "Østerled"),
+    ("ZZ0102", "Aabenraa Vuggestue"),
+    ("ZZ0101", "Åbo Børnehus"),
+]
+
+
+def test_exports_are_in_danish_alphabetical_order(
+    client: FlaskClient, search_engine: Engine
+) -> None:
+    [template] = institution_events(limit=1)
+    with transaction(make_session_factory(search_engine)) as session:
+        apply_events(
+            session,
+            [
+                new_event(
+                    "dk.dagtilbud.institution.registered.v1",
+                    template.data | {"institution_number": number, "name": name},
+                    aggregate_version=1,
+                )
+                for number, name in DANISH
+            ],
+        )
+    ours = {number for number, _ in DANISH}
+    _raw, rows = _csv(client)
+    assert [(r["number"], r["name"]) for r in rows if r["number"] in ours] == DANISH
+    records = client.get("/v1/export.json").get_json()["institutions"]
+    assert [(r["number"], r["name"]) for r in records if r["number"] in ours] == DANISH
+    assert [r["number"] for r in records] == [r["number"] for r in rows]

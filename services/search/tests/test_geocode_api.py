@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -70,7 +72,7 @@ def test_unplaceable_input_gives_reasons_and_suggestions(client: FlaskClient) ->
     assert "København K" in {s["name"] for s in body["suggestions"]}
 
 
-@pytest.mark.parametrize("q", ["0001", "", "xyzzy", "København"])
+@pytest.mark.parametrize("q", ["0001", "xyzzy", "København", ","])
 def test_refusals_share_one_shape(client: FlaskClient, q: str) -> None:
     response = client.get("/v1/geocode", query_string={"q": q})
     assert response.status_code == 422
@@ -80,16 +82,39 @@ def test_refusals_share_one_shape(client: FlaskClient, q: str) -> None:
     assert body["message_da"]
 
 
-def test_missing_q_is_a_validation_error(client: FlaskClient) -> None:
-    response = client.get("/v1/geocode")
+@pytest.mark.parametrize("query", [{}, {"q": ""}, {"q": "   "}, {"q": "x" * 201}])
+def test_a_q_that_fails_validation_gets_the_same_shape(
+    client: FlaskClient, query: dict[str, str]
+) -> None:
+    response = client.get("/v1/geocode", query_string=query)
     assert response.status_code == 422
-    assert "q" in response.get_json()["errors"]["query"]
+    body = response.get_json()
+    # The documented GeocodeError, with the validation errors beside it.
+    assert set(body) == {"code", "status", "message", "message_da", "suggestions", "errors"}
+    assert "q" in body["errors"]["query"]
+    assert "q" in body["message"]
+    assert body["suggestions"] == []
+    assert body["code"] == 422
 
 
-def test_an_overlong_q_is_a_validation_error(client: FlaskClient) -> None:
-    response = client.get("/v1/geocode", query_string={"q": "x" * 201})
-    assert response.status_code == 422
-    assert "q" in response.get_json()["errors"]["query"]
+def test_every_422_matches_the_documented_schema(app: Flask, client: FlaskClient) -> None:
+    spec = openapi_document(app.extensions["dagkit.api"])
+    schema = spec["paths"]["/v1/geocode"]["get"]["responses"]["422"]["content"]["application/json"][
+        "schema"
+    ]
+    resolver = {"components": spec["components"], **schema}
+    for query in ({}, {"q": ""}, {"q": "x" * 201}, {"q": "xyzzy"}, {"q": "8000 København"}):
+        body = client.get("/v1/geocode", query_string=query).get_json()
+        jsonschema.validate(body, resolver)
+
+
+def test_a_blank_q_is_refused_by_the_schema(app: Flask) -> None:
+    spec = openapi_document(app.extensions["dagkit.api"])
+    [q] = spec["paths"]["/v1/geocode"]["get"]["parameters"]
+    assert q["schema"]["minLength"] == 1
+    pattern = re.compile(q["schema"]["pattern"])
+    assert not pattern.search("   ")
+    assert pattern.search(" 8000 ")
 
 
 def test_documented_in_openapi(app: Flask) -> None:

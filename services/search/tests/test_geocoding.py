@@ -256,5 +256,22 @@ def test_load_refuses_an_empty_file(tmp_path: Path) -> None:
     (tmp_path / "postnumre.csv").write_text(
         "postnr,navn,visueltcenter_lon,visueltcenter_lat,kommunekoder\n", encoding="utf-8"
     )
+    (tmp_path / "postnumre_punkter.csv").write_text(
+        "postnr,navn,lat,lon,metode,dagtilbud\n", encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="no postcodes"):
+        PostcodeGeocoder.load(tmp_path)
+
+
+def test_load_refuses_a_postcode_without_its_point(tmp_path: Path) -> None:
+    # The visual centre may lie at sea: it is never a fallback.
+    (tmp_path / "postnumre.csv").write_text(
+        "postnr,navn,visueltcenter_lon,visueltcenter_lat,kommunekoder\n"
+        "6950,Ringkøbing,4.07461311,56.20098497,760\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "postnumre_punkter.csv").write_text(
+        "postnr,navn,lat,lon,metode,dagtilbud\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="no point for 6950"):
         PostcodeGeocoder.load(tmp_path)

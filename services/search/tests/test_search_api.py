@@ -4,49 +4,15 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from searchhelpers import (
-    SERVICE_ROOT,
-    generated_profile_events,
-    institution_events,
-    statistics_events,
-)
+from searchhelpers import apply_all, institution_events
 
-from dagkit.db import make_engine, make_session_factory, transaction
-from dagkit.migrations import upgrade
-from dagkit.testing.fixtures import temporary_database
 from dagtilbud_contracts.registry import new_event
-from search.service_layer.handlers import apply_events
 from search.service_layer.searching import SearchQuery
-
-
-def apply_all(url: str, events: list[Any]) -> None:
-    engine = make_engine(url)
-    with transaction(make_session_factory(engine)) as session:
-        apply_events(session, events)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def national_url(postgres_url: str) -> Iterator[str]:
-    """A read model holding the whole national register, the statistics and
-    generated profiles for a third of the institutions."""
-    with temporary_database(postgres_url, "test_search") as url:
-        upgrade(SERVICE_ROOT, url)
-        register = institution_events()
-        apply_all(
-            url,
-            [
-                *register,
-                *statistics_events(),
-                *generated_profile_events([e.subject for e in register[::3]]),
-            ],
-        )
-        yield url
 
 
 @pytest.fixture
@@ -190,9 +156,10 @@ def test_sorting_by_name_and_normering(app: Flask) -> None:
     client = app.test_client()
     base = {**AARHUS, "radius_km": 30, "limit": 100}
     by_name = all_pages(client, {**base, "sort": "name"})
-    from search.domain.text import fold
+    from search.domain.text import collation_key
 
-    assert [fold(h["name"]) for h in by_name] == sorted(fold(h["name"]) for h in by_name)
+    keys = [(collation_key(h["name"]), h["institution_number"]) for h in by_name]
+    assert keys == sorted(keys)
     by_normering = all_pages(client, {**base, "sort": "normering", "age_group": "3-5"})
     values = [h["normering"]["value"] for h in by_normering if h["normering"]]
     assert values == sorted(values)
@@ -344,3 +311,62 @@ def test_the_redis_path_recovers_by_itself_when_redis_returns(app: Flask, redis_
     while searcher.search(query).geo_source != "redis":
         assert time.monotonic() < deadline, "the Redis path did not come back"
         time.sleep(0.2)
+
+
+KATTEGAT = {"lat": 56.5, "lon": 11.8}  # open sea: nothing else within a few km
+# Numbered so that neither number order nor the folded spelling (å as aa,
+# æ as ae) gives the Danish order.
+DANISH_ORDER = [
+    ("ZZ8006", "Abildgården"),
+    ("ZZ8007", "Ebbes Hus"),
+    ("ZZ8008", "Éclair Børnehave"),
+    ("ZZ8004", "Zebra"),
+    ("ZZ8003", "Ærtehaven"),
+    ("ZZ8005", "Østerled"),
+    ("ZZ8002", "Aabenraa Vuggestue"),  # aa is å
+    ("ZZ8001", "Åbo Børnehus"),
+]
+
+
+def test_sorting_by_name_follows_the_danish_alphabet(app: Flask, national_url: str) -> None:
+    [template] = institution_events(limit=1)
+    events = [
+        new_event(
+            "dk.dagtilbud.institution.registered.v1",
+            template.data
+            | {
+                "institution_number": number,
+                "name": name,
+                "location": {"lat": KATTEGAT["lat"], "lon": KATTEGAT["lon"] + i * 0.001},
+            },
+            aggregate_version=1,
+        )
+        for i, (number, name) in enumerate(reversed(DANISH_ORDER))
+    ]
+    apply_all(national_url, events)
+    client = app.test_client()
+    params = {**KATTEGAT, "radius_km": 2, "sort": "name", "limit": 3}
+    shown = [(h["institution_number"], h["name"]) for h in all_pages(client, params)]
+    assert shown == DANISH_ORDER
+
+
+def test_a_name_typed_without_danish_letters_is_found(app: Flask) -> None:
+    client = app.test_client()
+    copenhagen = {"lat": 55.6761, "lon": 12.5683, "radius_km": 50, "limit": 100}
+    # "borne": ø typed as o, as the folding docstring promises.
+    typed = all_pages(client, {**copenhagen, "name": "borne"})
+    names = [h["name"] for h in typed]
+    assert any(name.startswith("Børnehuset") for name in names)
+    assert all("borne" in name.lower().replace("ø", "o").replace("oe", "o") for name in names)
+    spelled = {h["institution_number"] for h in all_pages(client, {**copenhagen, "name": "børne"})}
+    assert spelled <= {h["institution_number"] for h in typed}
+
+
+def test_institution_numbers_are_read_in_any_case(app: Flask) -> None:
+    client = app.test_client()
+    number = institution_events(limit=1)[0].data["institution_number"]
+    upper = client.get(f"/v1/institutions/{number}")
+    lower = client.get(f"/v1/institutions/{number.lower()}")
+    assert upper.status_code == lower.status_code == 200
+    assert lower.get_json() == upper.get_json()
+    assert lower.get_json()["institution_number"] == number

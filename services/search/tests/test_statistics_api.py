@@ -154,11 +154,28 @@ def test_every_year_carries_the_national_figure_and_its_method(client: FlaskClie
     assert series["antal_boern"]["years"][-1]["national"]["method"] == figures.SUM
 
 
-@pytest.mark.parametrize("code", [0, 411, 999, 1081])
+@pytest.mark.parametrize("code", [411, 999, 100])
 def test_an_unknown_code_is_not_found(client: FlaskClient, code: int) -> None:
     response = client.get(f"/v1/municipalities/{code}")
     assert response.status_code == 404
     assert str(code) in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("code", ["0", "99", "1000", "1081", "99999999999999999999", "9" * 400])
+def test_a_code_out_of_range_is_a_validation_error(client: FlaskClient, code: str) -> None:
+    response = client.get(f"/v1/municipalities/{code}")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert "three digits" in body["message"]
+    assert "code" in body["errors"]["path"]
+
+
+def test_the_code_range_is_documented(app: Flask) -> None:
+    spec = openapi_document(app.extensions["dagkit.api"])
+    path = spec["paths"]["/v1/municipalities/{code}"]
+    [code] = [p for p in path["parameters"] if p["name"] == "code"]
+    assert (code["schema"]["minimum"], code["schema"]["maximum"]) == (100, 999)
+    assert "422" in path["get"]["responses"]
 
 
 def test_national_figures_show_their_methods(client: FlaskClient) -> None:

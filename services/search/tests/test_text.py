@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from search.domain.text import fold, loose, matches
+from search.domain.text import collation_key, fold, loose, matches
 
 
 @pytest.mark.parametrize(
@@ -67,6 +67,12 @@ def test_digits_are_kept() -> None:
         ("cafe", "Børnecafé"),
         ("", "Anything"),
         ("   ", "Anything"),
+        ("borne", "Børnehuset"),  # ø typed as o, as parents do
+        ("bornehus", "Børnehuset Solsikken"),
+        ("Vanlose", "Vanløse Vuggestue"),
+        ("alborg", "Ålborg Børnehave"),
+        ("arhus", "Aarhus Dagpleje"),
+        ("borne solsik", "Børnehuset Solsikken"),  # one word folded, one loose
     ],
 )
 def test_matches(query: str, name: str) -> None:
@@ -81,6 +87,8 @@ def test_matches(query: str, name: str) -> None:
         ("vuggestue", "Børnehave"),
         ("bylderupbov", "Bylderup-Bov"),  # a hyphen is a space, not nothing
         ("x", ""),
+        ("borne", "Bjørnehuset"),  # loose is about æ/ø/å, not other letters
+        ("borne vugge", "Børnehuset"),
     ],
 )
 def test_does_not_match(query: str, name: str) -> None:
@@ -93,3 +101,53 @@ def test_loose_forgives_a_dropped_second_letter() -> None:
     assert loose("Arhus") == loose("Århus")
     # fold() itself stays strict: "o" and "ø" are different letters.
     assert fold("Vanlose") != fold("Vanløse")
+
+
+def test_danish_alphabetical_order() -> None:
+    names = [
+        "Åbo",
+        "Zebra",
+        "Ærtehaven",
+        "Aabenraa",
+        "Østerled",
+        "abildgården",
+        "Ängelholm",  # ä sorts as æ
+        "Ölstykke",  # ö sorts as ø
+        "Über",  # ü sorts as y
+        "Ystad",
+        "Éclair",  # accents are ignored
+        "Ebbe",
+    ]
+    assert sorted(names, key=collation_key) == [
+        "abildgården",
+        "Ebbe",
+        "Éclair",
+        "Über",
+        "Ystad",
+        "Zebra",
+        "Ängelholm",
+        "Ærtehaven",
+        "Ölstykke",
+        "Østerled",
+        "Aabenraa",
+        "Åbo",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Aabenraa", "Åbenrå"),  # aa is å
+        ("BØRNEHUSET", "børnehuset"),
+        ("Sct. Georgs", "sct georgs"),
+        ("Café", "Cafe"),
+        (unicodedata.normalize("NFD", "Åløkke"), "Åløkke"),
+    ],
+)
+def test_collation_treats_as_equal(a: str, b: str) -> None:
+    assert collation_key(a) == collation_key(b)
+
+
+def test_collation_orders_words_before_longer_words() -> None:
+    assert collation_key("Bo Hus") < collation_key("Bohus") < collation_key("Bøhus")
+    assert collation_key("Hus 2") < collation_key("Hus A")

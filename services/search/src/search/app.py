@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import redis
-from flask import Flask
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import MethodNotAllowed
 
 from dagkit.db import engine_from_settings
 from dagkit.health import database_check, kafka_check, redis_check
 from dagkit.logging import configure_logging
 from dagkit.web import create_service_app
+from search.adapters.cursor_secret import instance_secret
 from search.api import blueprints
 from search.config import SERVICE, load_settings
 from search.domain.geocoding import PostcodeGeocoder
 from search.service_layer.searching import Searcher
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
@@ -45,7 +50,27 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         settings["redis_url"], socket_connect_timeout=0.2, socket_timeout=0.5
     )
     app.extensions["search.redis"] = redis_client
-    app.extensions["search.searcher"] = Searcher(engine, redis_client)
+    if settings.get("cursor_secret"):
+        cursor_secret = settings["cursor_secret"].encode()
+    else:
+        cursor_secret = instance_secret(Path(settings["data_dir"]))
+        log.info(
+            "SEARCH_CURSOR_SECRET is not set: cursors are signed with the secret in DATA_DIR, "
+            "which other instances do not share"
+        )
+    app.extensions["search.searcher"] = Searcher(engine, redis_client, cursor_secret)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+
+    def method_not_allowed(error: MethodNotAllowed) -> Response:
+        # flask-smorest's JSON error drops werkzeug's headers; a 405 must say
+        # which methods the resource has (RFC 9110 15.5.6).
+        payload, code, headers = api.handle_http_exception(error)
+        response = jsonify(payload)
+        response.status_code = code
+        response.headers.update(headers)
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+        return response
+
+    app.register_error_handler(MethodNotAllowed, method_not_allowed)
     return app

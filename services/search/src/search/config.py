@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from dagkit.config import BaseSettingsSchema, RedisUrl, load_settings_or_exit
 
@@ -19,6 +19,11 @@ DEFAULT_REFERENCE_DIR = str(Path(__file__).resolve().parents[4] / "data")
 class SearchSettingsSchema(BaseSettingsSchema):
     redis_url = RedisUrl(data_key="REDIS_URL", load_default="redis://127.0.0.1:6379/0")
     reference_dir = fields.String(data_key="REFERENCE_DATA_DIR", load_default=DEFAULT_REFERENCE_DIR)
+    # Signs page cursors. Unset: a secret made once and kept in DATA_DIR, which
+    # the worker processes of one instance share but separate instances do not.
+    cursor_secret = fields.String(
+        data_key="SEARCH_CURSOR_SECRET", load_default=None, validate=validate.Length(min=32)
+    )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -9,18 +9,18 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from webargs.fields import DelimitedList
 
 from dagtilbud_contracts.vocabulary import (
     INDICATORS,
-    INSTITUTION_NUMBER_PATTERN,
     NORMERING_INDICATORS,
     PERCENT_INDICATORS,
 )
 from search.adapters import repository
+from search.api.problems import ProblemSchema, answer_422s
+from search.api.schemas import InstitutionDocumentSchema, InstitutionNumbers
 from search.domain.figures import contributes
 from search.service_layer.documents import institution_document
 
@@ -30,6 +30,7 @@ blp = Blueprint(
     url_prefix="/v1",
     description="Institutions side by side, with which differences mean something",
 )
+answer_422s(blp)
 
 MIN_IDS, MAX_IDS = 2, 4
 NORMERING_THRESHOLD = 0.6  # children per adult
@@ -70,20 +71,16 @@ RULE_DA = (
 
 
 class CompareQuerySchema(Schema):
-    ids = DelimitedList(
-        fields.String(validate=validate.Regexp(INSTITUTION_NUMBER_PATTERN)),
+    ids = InstitutionNumbers(
         required=True,
         validate=validate.Length(min=MIN_IDS, max=MAX_IDS),
         metadata={
-            "description": "2 to 4 distinct institution numbers, comma separated",
+            "description": "2 to 4 institution numbers, in any case: ids=G18062&ids=D10041 "
+            "or ids=G18062,D10041. A number given more than once (also in another case) "
+            "is compared once.",
             "example": ["G18062", "D10041"],
         },
     )
-
-    @validates("ids")
-    def _distinct(self, value: list[str], **kwargs: Any) -> None:
-        if len(set(value)) != len(value):
-            raise ValidationError("The institution numbers must be distinct.")
 
 
 class CompareUnknownSchema(Schema):
@@ -96,83 +93,6 @@ class CompareUnknownSchema(Schema):
         required=True,
         metadata={"description": '{"unknown": [the institution numbers not found]}'},
     )
-
-
-class CompareAddressSchema(Schema):
-    street = fields.String(required=True)
-    postcode = fields.String(required=True)
-    city = fields.String(required=True)
-
-
-class CompareLocationSchema(Schema):
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
-
-
-class CompareMunicipalitySchema(Schema):
-    code = fields.Integer(required=True)
-    name = fields.String(required=True, allow_none=True)
-
-
-class CompareRegisterSchema(Schema):
-    source = fields.String(required=True)
-    dataset_version = fields.String(required=True)
-
-
-class CompareMunicipalFigureSchema(Schema):
-    value = fields.Float(required=True, allow_none=True)
-    year = fields.Integer(required=True)
-    source = fields.String(required=True)
-
-
-class CompareNationalFigureSchema(CompareMunicipalFigureSchema):
-    method = fields.String(required=True)
-    municipalities = fields.Integer(required=True)
-
-
-class CompareFigureRowSchema(Schema):
-    indicator = fields.String(required=True)
-    municipality = fields.Nested(
-        CompareMunicipalFigureSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "The municipality's latest figure"},
-    )
-    national = fields.Nested(
-        CompareNationalFigureSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "The national figure of the same year"},
-    )
-
-
-class ComparedInstitutionSchema(Schema):
-    institution_number = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True)
-    ownership = fields.String(required=True)
-    status = fields.String(required=True)
-    municipality = fields.Nested(CompareMunicipalitySchema, required=True)
-    address = fields.Nested(CompareAddressSchema, required=True)
-    location = fields.Nested(CompareLocationSchema, required=True, allow_none=True)
-    accepts_0_2 = fields.Boolean(required=True)
-    accepts_3_5 = fields.Boolean(required=True)
-    capacity = fields.Integer(required=True, allow_none=True)
-    register_contact = fields.Dict(
-        required=True,
-        allow_none=True,
-        metadata={"description": "phone, email and website as the register states them"},
-    )
-    register = fields.Nested(CompareRegisterSchema, required=True)
-    profile = fields.Dict(
-        required=True,
-        allow_none=True,
-        metadata={
-            "description": "The institution's own profile (the profile event's "
-            "payload); null when it has reported none"
-        },
-    )
-    figures = fields.List(fields.Nested(CompareFigureRowSchema), required=True)
 
 
 class CompareValueSchema(Schema):
@@ -213,7 +133,7 @@ class CompareRuleSchema(Schema):
 class ComparisonSchema(Schema):
     rule = fields.Nested(CompareRuleSchema, required=True)
     institutions = fields.List(
-        fields.Nested(ComparedInstitutionSchema),
+        fields.Nested(InstitutionDocumentSchema),
         required=True,
         metadata={"description": "In the order the ids were given"},
     )
@@ -267,14 +187,20 @@ class Compare(MethodView):
     @blp.arguments(CompareQuerySchema, location="query")
     @blp.response(200, ComparisonSchema)
     @blp.alt_response(404, schema=CompareUnknownSchema, description="Unknown institution numbers")
+    @blp.alt_response(
+        422,
+        schema=ProblemSchema,
+        description="Fewer than 2 or more than 4 ids, or one that is not an institution number",
+    )
     @blp.doc(
         description="Each institution's document side by side and, per indicator, the "
-        "values, their difference and whether it is significant. Fewer than 2, more than 4 "
-        "or repeated ids give a validation error (422). " + RULE_EN
+        "values, their difference and whether it is significant. Numbers are read in any "
+        "case; one given twice is compared once (so ids=G18062,g18062 shows one). " + RULE_EN
     )
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Compare 2 to 4 institutions"""
-        ids: list[str] = args["ids"]
+        # Repeats (after upper-casing) count once, in the order first given.
+        ids: list[str] = list(dict.fromkeys(args["ids"]))
         with Session(_engine()) as session:
             rows = {row["number"]: row for row in repository.institution_rows(session, ids)}
             missing = [number for number in ids if number not in rows]

@@ -1,10 +1,22 @@
 """Open data: every active institution with its register facts and its
-municipality's latest figures, as CSV for spreadsheets and as JSON."""
+municipality's latest figures, as CSV for spreadsheets and as JSON.
+
+The figures are the municipality's, not the institution's (Danmarks
+Statistik publishes normering and child counts per municipality), and are
+named so: ``municipality_normering_0_2`` in the CSV, ``municipality_figures``
+in the JSON. Institution-level figures, once DST delivers them, get names of
+their own beside them (``institution_...``, ``institution_figures``).
+
+Both exports are streamed in chunks, in Danish alphabetical order of the
+name (the institution number breaks ties), and carry
+``Access-Control-Allow-Origin: *`` so any web page may fetch them.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +32,7 @@ from dagtilbud_contracts.municipalities import MUNICIPALITIES
 from dagtilbud_contracts.vocabulary import COUNT_INDICATORS, INDICATORS
 from search.adapters import repository
 from search.adapters.orm import institutions
+from search.domain.text import collation_key
 from search.service_layer.documents import latest_figures
 
 blp = Blueprint(
@@ -44,54 +57,79 @@ FACT_COLUMNS = (
     "accepts_0_2",
     "accepts_3_5",
 )
-FIGURE_COLUMNS = tuple(column for i in INDICATORS for column in (i, f"{i}_year"))
+MUNICIPAL_PREFIX = "municipality_"
+FIGURE_COLUMNS = tuple(
+    column
+    for indicator in INDICATORS
+    for column in (f"{MUNICIPAL_PREFIX}{indicator}", f"{MUNICIPAL_PREFIX}{indicator}_year")
+)
 COLUMNS = FACT_COLUMNS + FIGURE_COLUMNS
+COUNT_COLUMNS = tuple(f"{MUNICIPAL_PREFIX}{indicator}" for indicator in COUNT_INDICATORS)
 
 CSV_FILENAME = "dagtilbud.csv"
 # Spreadsheets run a cell starting with one of these as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
-ExportInstitutionSchema = Schema.from_dict(
+
+class ExportFigureSchema(Schema):
+    value = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null: missing in the source (missing is not zero)"},
+    )
+    year = fields.Integer(required=True)
+    source = fields.String(required=True)
+
+
+ExportMunicipalFiguresSchema = Schema.from_dict(
     {
-        "number": fields.String(required=True, metadata={"example": "G18062"}),
-        "name": fields.String(required=True),
-        "kind": fields.String(required=True),
-        "ownership": fields.String(required=True),
-        "municipality_code": fields.Integer(required=True),
-        "municipality_name": fields.String(required=True),
-        "address": fields.String(required=True, metadata={"description": "Street and number"}),
-        "postcode": fields.String(required=True, metadata={"example": "0800"}),
-        "city": fields.String(required=True),
-        "lat": fields.Float(required=True, allow_none=True),
-        "lon": fields.Float(required=True, allow_none=True),
-        "accepts_0_2": fields.Boolean(required=True),
-        "accepts_3_5": fields.Boolean(required=True),
-        **{
-            column: (
-                fields.Integer(
-                    required=True,
-                    allow_none=True,
-                    metadata={"description": "The year of the figure beside it"},
-                )
-                if column.endswith("_year")
-                else fields.Float(
-                    required=True,
-                    allow_none=True,
-                    metadata={"description": "The municipality's latest figure; null: missing"},
-                )
-            )
-            for column in FIGURE_COLUMNS
-        },
+        indicator: fields.Nested(
+            ExportFigureSchema,
+            required=True,
+            allow_none=True,
+            metadata={"description": "Null when the municipality has no figure at all"},
+        )
+        for indicator in INDICATORS
     },
-    name="ExportInstitution",
+    name="ExportMunicipalFigures",
 )
+
+
+class ExportInstitutionSchema(Schema):
+    number = fields.String(required=True, metadata={"example": "G18062"})
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    ownership = fields.String(required=True)
+    municipality_code = fields.Integer(required=True)
+    municipality_name = fields.String(required=True)
+    address = fields.String(required=True, metadata={"description": "Street and number"})
+    postcode = fields.String(required=True, metadata={"example": "0800"})
+    city = fields.String(required=True)
+    lat = fields.Float(required=True, allow_none=True)
+    lon = fields.Float(required=True, allow_none=True)
+    accepts_0_2 = fields.Boolean(required=True)
+    accepts_3_5 = fields.Boolean(required=True)
+    municipality_figures = fields.Nested(
+        ExportMunicipalFiguresSchema,
+        required=True,
+        metadata={
+            "description": "The latest figure per indicator of the institution's "
+            "MUNICIPALITY (all institutions of a municipality carry the same), with its "
+            "year and source; not a figure of the institution itself"
+        },
+    )
 
 
 class ExportSchema(Schema):
     generated_at = fields.AwareDateTime(required=True)
-    count = fields.Integer(required=True)
-    institutions = fields.List(fields.Nested(ExportInstitutionSchema), required=True)
+    institutions = fields.List(
+        fields.Nested(ExportInstitutionSchema),
+        required=True,
+        metadata={"description": "In Danish alphabetical order of name"},
+    )
+    count = fields.Integer(required=True, metadata={"description": "How many institutions"})
 
 
 def _engine() -> Engine:
@@ -99,19 +137,31 @@ def _engine() -> Engine:
     return engine
 
 
+@blp.after_request
+def _open_to_every_origin(response: Response) -> Response:
+    # Open data without credentials: a page on any site may read it.
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
 def _records(session: Session) -> Iterator[dict[str, Any]]:
-    """One flat record per active institution, read in batches."""
+    """One record per active institution, in Danish name order, read in batches."""
     municipal = repository.municipal_figures(session)
     latest = {code: latest_figures(row["figures"]) for code, row in municipal.items()}
     names = {code: row["name"] for code, row in municipal.items()}
-    query = (
-        select(institutions)
-        .where(institutions.c.status == "active")
-        .order_by(institutions.c.number)
-        .execution_options(yield_per=ROWS_PER_CHUNK)
-    )
-    for row in session.execute(query).mappings():
-        yield _record(row, names, latest.get(row["municipality_code"], {}))
+    active = institutions.c.status == "active"
+    listed = session.execute(select(institutions.c.number, institutions.c.name).where(active))
+    order = sorted(listed, key=lambda row: (collation_key(row.name), row.number))
+    for start in range(0, len(order), ROWS_PER_CHUNK):
+        numbers = [row.number for row in order[start : start + ROWS_PER_CHUNK]]
+        rows = session.execute(
+            select(institutions).where(active, institutions.c.number.in_(numbers))
+        ).mappings()
+        by_number = {row["number"]: row for row in rows}
+        for number in numbers:
+            row = by_number.get(number)  # closed meanwhile: left out
+            if row is not None:
+                yield _record(row, names, latest.get(row["municipality_code"], {}))
 
 
 def _record(
@@ -121,7 +171,7 @@ def _record(
 ) -> dict[str, Any]:
     code = row["municipality_code"]
     address = row["register"]["address"]
-    record = {
+    return {
         "number": row["number"],
         "name": row["name"],
         "kind": row["kind"],
@@ -135,12 +185,22 @@ def _record(
         "lon": row["lon"],
         "accepts_0_2": row["accepts_0_2"],
         "accepts_3_5": row["accepts_3_5"],
+        "municipality_figures": {
+            indicator: None
+            if (figure := latest.get(indicator)) is None
+            else {"value": figure["value"], "year": figure["year"], "source": figure["source"]}
+            for indicator in INDICATORS
+        },
     }
-    for indicator in INDICATORS:
-        figure = latest.get(indicator)
-        record[indicator] = None if figure is None else figure["value"]
-        record[f"{indicator}_year"] = None if figure is None else figure["year"]
-    return record
+
+
+def csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record as the CSV's flat columns."""
+    row = {column: record[column] for column in FACT_COLUMNS}
+    for indicator, figure in record["municipality_figures"].items():
+        row[f"{MUNICIPAL_PREFIX}{indicator}"] = None if figure is None else figure["value"]
+        row[f"{MUNICIPAL_PREFIX}{indicator}_year"] = None if figure is None else figure["year"]
+    return row
 
 
 def csv_cell(column: str, value: Any) -> Any:
@@ -151,7 +211,7 @@ def csv_cell(column: str, value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        if column in COUNT_INDICATORS and float(value).is_integer():
+        if column in COUNT_COLUMNS and float(value).is_integer():
             return int(value)
         return value
     text = str(value)
@@ -173,10 +233,28 @@ def csv_chunks(engine: Engine) -> Iterator[str]:
     writer.writerow(COLUMNS)
     with Session(engine) as session:
         for n, record in enumerate(_records(session), start=1):
-            writer.writerow([csv_cell(column, record[column]) for column in COLUMNS])
+            row = csv_row(record)
+            writer.writerow([csv_cell(column, row[column]) for column in COLUMNS])
             if n % ROWS_PER_CHUNK == 0:
                 yield drain()
     yield drain()
+
+
+def json_chunks(engine: Engine) -> Iterator[str]:
+    """The ExportSchema document, written as it is read: the count comes last,
+    once it is known (JSON object members have no order)."""
+    generated_at = datetime.now(UTC).isoformat()
+    yield f'{{"generated_at":{json.dumps(generated_at)},"institutions":['
+    count = 0
+    chunk: list[str] = []
+    with Session(engine) as session:
+        for record in _records(session):
+            chunk.append(("," if count else "") + json.dumps(record, ensure_ascii=False))
+            count += 1
+            if len(chunk) == ROWS_PER_CHUNK:
+                yield "".join(chunk)
+                chunk = []
+    yield "".join(chunk) + f'],"count":{count}}}'
 
 
 @blp.route("/export.csv")
@@ -187,10 +265,11 @@ class ExportCsv(MethodView):
         schema={"type": "string", "contentMediaType": "text/csv"},
         content_type="text/csv",
         description="UTF-8 with byte order mark, semicolon separated, one header row, "
-        "decimal point in numbers. Text starting with =, +, -, @, tab or carriage return "
-        "is prefixed with ' so a spreadsheet does not run it as a formula. Columns: "
-        + ", ".join(COLUMNS)
-        + ".",
+        "decimal point in numbers, rows in Danish alphabetical order of name. Text starting "
+        "with =, +, -, @, tab or carriage return is prefixed with ' so a spreadsheet does not "
+        "run it as a formula. The municipality_* figure columns are the latest figures of "
+        "the institution's municipality (the same on every row of a municipality), each "
+        "beside its year; not figures of the institution. Columns: " + ", ".join(COLUMNS) + ".",
     )
     def get(self) -> Response:
         """All active institutions as CSV (for Excel)"""
@@ -204,12 +283,7 @@ class ExportCsv(MethodView):
 @blp.route("/export.json")
 class ExportJson(MethodView):
     @blp.response(200, ExportSchema)
-    def get(self) -> dict[str, Any]:
-        """All active institutions as JSON, the same fields as the CSV"""
-        with Session(_engine()) as session:
-            records = list(_records(session))
-        return {
-            "generated_at": datetime.now(UTC),
-            "count": len(records),
-            "institutions": records,
-        }
+    def get(self) -> Response:
+        """All active institutions as JSON, the same facts as the CSV, with each
+        municipal figure's source"""
+        return Response(json_chunks(_engine()), mimetype="application/json")

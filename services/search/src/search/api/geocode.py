@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from search.api.problems import GeocodeErrorSchema, answer_422s
 from search.domain.geocoding import Geocoded, GeocodeError, Geocoder, Place
 
 blp = Blueprint(
@@ -17,6 +18,8 @@ blp = Blueprint(
     url_prefix="/v1",
     description="Postcodes, towns and addresses to coordinates (postcode precision)",
 )
+# Every 422 here, a q that fails validation too, has GeocodeError's shape.
+answer_422s(blp, with_suggestions=True)
 
 GEOCODER_KEY = "search.geocoder"
 
@@ -24,7 +27,8 @@ GEOCODER_KEY = "search.geocoder"
 class GeocodeQuerySchema(Schema):
     q = fields.String(
         required=True,
-        validate=validate.Length(max=200),
+        # Not blank: a blank q is refused by the schema, as the document says.
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"\s*\S")],
         metadata={
             "description": "A postcode, postcode and town, a town, or an address ending in "
             "postcode and town",
@@ -41,7 +45,10 @@ class GeocodedSchema(Schema):
     name = fields.String(required=True, metadata={"example": "Aarhus C"})
     precision = fields.String(
         required=True,
-        metadata={"description": "postcode: the point is the postcode's centre"},
+        metadata={
+            "description": "postcode: the point is the postcode's point, on land where its "
+            "families live (the medoid of its daycare units where it has any)"
+        },
     )
     municipality_codes = fields.List(
         fields.Integer(),
@@ -56,21 +63,6 @@ class GeocodedSchema(Schema):
             "(København K has many)"
         },
     )
-
-
-class SuggestionSchema(Schema):
-    postcode = fields.String(required=True)
-    name = fields.String(required=True)
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
-
-
-class GeocodeErrorSchema(Schema):
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String(required=True, metadata={"description": "Reason in English"})
-    message_da = fields.String(required=True, metadata={"description": "Reason in Danish"})
-    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
 
 
 def _geocoder() -> Geocoder:
@@ -108,25 +100,20 @@ class Geocode(MethodView):
     @blp.alt_response(
         422,
         schema=GeocodeErrorSchema,
-        description="The input cannot be placed: the reason in English and Danish, and "
-        "places it may have meant. A missing or too long q gives the usual validation error.",
+        description="The input cannot be placed, or q is missing, blank or too long: the "
+        "reason in English and Danish, and places it may have meant (errors names the "
+        "parameter when q fails validation).",
     )
-    def get(self, args: dict[str, Any]) -> dict[str, Any] | tuple[Response, int]:
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The point of a postcode, town or address; an address is placed at its
-        postcode's centre."""
+        postcode's point."""
         try:
             found = _geocoder().geocode(args["q"])
         except GeocodeError as exc:
-            # flask-smorest's abort() keeps only "message" and "errors", so the
-            # Danish reason and the suggestions need a response of their own.
-            body = GeocodeErrorSchema().dump(
-                {
-                    "code": 422,
-                    "status": "Unprocessable Entity",
-                    "message": exc.reason_en,
-                    "message_da": exc.reason_da,
-                    "suggestions": [_suggestion(p) for p in exc.suggestions],
-                }
+            abort(
+                422,
+                message=exc.reason_en,
+                message_da=exc.reason_da,
+                suggestions=[_suggestion(p) for p in exc.suggestions],
             )
-            return jsonify(body), 422
         return _present(found)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
 
@@ -19,15 +20,17 @@ from dagtilbud_contracts.vocabulary import (
     OWNERSHIPS,
 )
 from search.adapters import repository as repo
-from search.domain.geocoding import GeocodeError, Geocoder
-from search.service_layer.documents import institution_document
-from search.service_layer.searching import (
-    AGE_GROUPS,
-    SORTS,
-    InvalidCursor,
-    Searcher,
-    SearchQuery,
+from search.api.problems import ProblemSchema, answer_422s
+from search.api.schemas import (
+    NUMBER_ANY_CASE,
+    NUMBER_PARAMETER,
+    InstitutionDocumentSchema,
+    SearchResponseSchema,
 )
+from search.domain.geocoding import GeocodeError, Geocoder
+from search.service_layer.cursors import InvalidCursor
+from search.service_layer.documents import institution_document
+from search.service_layer.searching import AGE_GROUPS, SORTS, Searcher, SearchQuery
 
 blp = Blueprint(
     "institutions",
@@ -35,23 +38,31 @@ blp = Blueprint(
     url_prefix="/v1",
     description="Find daycare near an address, with filters, and see one institution",
 )
+answer_422s(blp)
+_NUMBER = re.compile(NUMBER_ANY_CASE)
+# Something besides spaces: a blank q is refused by the schema, not by the geocoder.
+NOT_BLANK = r"\s*\S"
 
 
-def _csv_of(choices: tuple[str, ...]) -> Callable[[str], None]:
-    def check(value: str) -> None:
-        unknown = [v for v in value.split(",") if v not in choices]
-        if unknown:
-            raise ValidationError(f"unknown: {', '.join(unknown)}; one of {', '.join(choices)}")
-
-    return check
+def _csv_of(choices: tuple[str, ...]) -> validate.Regexp:
+    """One or more of ``choices``, comma separated; the pattern lands in the
+    OpenAPI document, so an empty value is refused there too."""
+    one = "|".join(re.escape(c) for c in choices)
+    return validate.Regexp(
+        rf"^(?:{one})(?:,(?:{one}))*$",
+        error=f"one or more of {', '.join(choices)}, comma separated",
+    )
 
 
 class SearchArgsSchema(Schema):
     lat = fields.Float(validate=validate.Range(min=54.0, max=58.0))
     lon = fields.Float(validate=validate.Range(min=7.5, max=15.5))
     q = fields.String(
-        validate=validate.Length(min=1, max=200),
-        metadata={"description": "Postcode, postcode and town, or address line"},
+        validate=[validate.Length(min=1, max=200), validate.Regexp(NOT_BLANK)],
+        metadata={
+            "description": "Postcode, postcode and town, or address line; placed as "
+            "/v1/geocode places it (422 with suggestions when it cannot be)"
+        },
     )
     radius_km = fields.Float(load_default=5.0, validate=validate.Range(min=0.1, max=50))
     age_group = fields.String(validate=validate.OneOf(AGE_GROUPS))
@@ -59,7 +70,9 @@ class SearchArgsSchema(Schema):
         validate=_csv_of(INSTITUTION_KINDS),
         metadata={"description": "One or more, comma separated"},
     )
-    ownership = fields.String(validate=_csv_of(OWNERSHIPS))
+    ownership = fields.String(
+        validate=_csv_of(OWNERSHIPS), metadata={"description": "One or more, comma separated"}
+    )
     municipality = fields.Integer(validate=validate.Range(min=100, max=999))
     meal = fields.String(
         validate=validate.OneOf(("offered", "none", *MEAL_KINDS, *DIETS)),
@@ -76,11 +89,27 @@ class SearchArgsSchema(Schema):
     tag = fields.String(metadata={"description": "One or more, comma separated; all must match"})
     name = fields.String(
         validate=validate.Length(min=1, max=100),
-        metadata={"description": "Words of the name; æ/ae, ø/oe, å/aa are the same"},
+        metadata={
+            "description": "Words of the name, in any order; æ/ae, ø/oe, å/aa are the same, "
+            "and a/o alone stand for æ/ø/å too (borne finds Børnehuset)"
+        },
     )
-    sort = fields.String(load_default="distance", validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        load_default="distance",
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "distance: nearest first; name: Danish alphabetical order "
+            "(... x y z æ ø å, aa as å); normering: fewest children per adult first"
+        },
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    cursor = fields.String(validate=validate.Length(max=500))
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=1000),
+        metadata={
+            "description": "next_cursor of the previous page, with the same other "
+            "parameters; any other cursor is refused (422)"
+        },
+    )
 
     @validates_schema
     def _point_or_q(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -89,15 +118,6 @@ class SearchArgsSchema(Schema):
             raise ValidationError("give lat and lon, or q", "q")
         if ("lat" in data) != ("lon" in data):
             raise ValidationError("lat and lon go together", "lat")
-
-
-class SearchResponseSchema(Schema):
-    total = fields.Integer()
-    sort = fields.String()
-    hits = fields.List(fields.Dict())
-    facets = fields.Dict(keys=fields.String(), values=fields.Dict())
-    next_cursor = fields.String(allow_none=True)
-    point = fields.Dict()
 
 
 def _searcher() -> Searcher:
@@ -114,7 +134,8 @@ def _answer_key() -> str:
 
 @blp.before_request
 def _answer_from_cache() -> Response | None:
-    if request.endpoint != "institutions.Search":
+    # Only a GET (or its HEAD) is a search; OPTIONS and the rest answer as themselves.
+    if request.endpoint != "institutions.Search" or request.method not in ("GET", "HEAD"):
         return None
     cached = _searcher().cached_answer(_answer_key())
     if cached is None:
@@ -140,13 +161,20 @@ def _split(value: str | None) -> tuple[str, ...]:
 class Search(MethodView):
     @blp.arguments(SearchArgsSchema, location="query")
     @blp.response(200, SearchResponseSchema)
-    @blp.alt_response(422, description="Bad arguments, or an address that cannot be placed")
+    @blp.alt_response(
+        422,
+        schema=ProblemSchema,
+        description="Bad parameters (errors names them), neither lat and lon nor q, a q "
+        "that cannot be placed (with suggestions), or a cursor this service did not give "
+        "out for this search",
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Institutions within a radius, nearest first unless sorted otherwise.
 
-        Each hit carries its distance in metres. Facets count the current result
-        set. Pages follow `next_cursor`. The `X-Geo-Source` header says whether
-        the Redis geo index or the database answered (the results are the same).
+        Give lat and lon, or q. Each hit carries its distance in metres. Facets
+        count the current result set. Pages follow `next_cursor`. The
+        `X-Geo-Source` header says whether the Redis geo index or the database
+        answered (the results are the same).
         """
         point: dict[str, Any]
         if "lat" in args:
@@ -156,15 +184,20 @@ class Search(MethodView):
             try:
                 found = geocoder.geocode(args["q"])
             except GeocodeError as exc:
-                response = jsonify(
-                    code=422,
-                    status="Unprocessable Entity",
+                abort(
+                    422,
                     message=exc.reason_en,
                     message_da=exc.reason_da,
-                    suggestions=[{"postcode": p.postcode, "name": p.name} for p in exc.suggestions],
+                    suggestions=[
+                        {
+                            "postcode": p.postcode,
+                            "name": p.name,
+                            "lat": p.point.lat,
+                            "lon": p.point.lon,
+                        }
+                        for p in exc.suggestions
+                    ],
                 )
-                response.status_code = 422
-                return response
             point = {
                 "lat": found.place.point.lat,
                 "lon": found.place.point.lon,
@@ -194,26 +227,45 @@ class Search(MethodView):
         try:
             result = _searcher().search(query)
         except InvalidCursor as exc:
-            abort(422, message=str(exc))
+            abort(
+                422,
+                message=str(exc),
+                message_da="Markøren (cursor) er ikke en, denne tjeneste har givet til "
+                "denne søgning: begynd forfra uden cursor.",
+                errors={"query": {"cursor": [str(exc)]}},
+            )
         if result.geo_source == "redis":
             # Only answers that Redis helped make are cached (Redis is up).
             g.search_generation = result.generation
-        body = {**result.body, "point": point}
-        return body, 200, {"X-Geo-Source": result.geo_source, "X-Cache": "miss"}
+        # Written here rather than dumped through the schema: this is the hot
+        # path, and the body already has the documented shape.
+        response = current_app.json.response({**result.body, "point": point})
+        response.headers.update({"X-Geo-Source": result.geo_source, "X-Cache": "miss"})
+        return response
 
 
-@blp.route("/institutions/<string:number>")
+@blp.route("/institutions/<string:number>", parameters=[NUMBER_PARAMETER])
 class InstitutionDetail(MethodView):
-    @blp.response(200)
-    @blp.alt_response(404, description="No such institution")
+    @blp.response(200, InstitutionDocumentSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such institution")
+    @blp.alt_response(422, schema=ProblemSchema, description="Not an institution number")
     def get(self, number: str) -> dict[str, Any]:
         """The whole document: register facts, profile, and each indicator with
         the municipal and national figure, their year and source."""
+        if not _NUMBER.fullmatch(number):
+            abort(
+                422,
+                message=f"{number[:20]!r} is not an institution number "
+                "(6 letters or digits, e.g. G18062).",
+                message_da=f"{number[:20]!r} er ikke et institutionsnummer "
+                "(6 bogstaver eller cifre, fx G18062).",
+                errors={"path": {"number": ["Not an institution number."]}},
+            )
         engine = current_app.extensions["search.engine"]
         with Session(engine) as session:
             rows = repo.institution_rows(session, [number.upper()])
             if not rows:
-                abort(404, message=f"No institution {number}.")
+                abort(404, message=f"No institution {number.upper()}.")
             code = rows[0]["municipality_code"]
             municipal = repo.municipal_figures(session, code).get(code)
             national = repo.national(session)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from dagtilbud_contracts.municipalities import MUNICIPALITIES
 from dagtilbud_contracts.vocabulary import INDICATORS, NORMERING_INDICATORS
 from search.adapters import repository
+from search.api.problems import ProblemSchema, answer_422s
 from search.domain import figures as national_method
 from search.service_layer.documents import latest_figures
 
@@ -29,6 +30,16 @@ blp = Blueprint(
     url_prefix="/v1",
     description="Municipal figures with ranks, and national figures with their method",
 )
+answer_422s(blp)
+# Municipality codes are three digits (101-860); anything else is not one.
+CODE_MIN, CODE_MAX = 100, 999
+CODE_PARAMETER = {
+    "in": "path",
+    "name": "code",
+    "required": True,
+    "description": "Municipality code, DST's three digits (101 København)",
+    "schema": {"type": "integer", "minimum": CODE_MIN, "maximum": CODE_MAX, "example": 101},
+}
 
 # Which way is better, per ranked indicator. antal_boern is size, not quality,
 # and andel_ikke_dansk_baggrund_pct describes the children, not the care: neither
@@ -314,16 +325,24 @@ class Municipalities(MethodView):
         return {"count": len(rows), "municipalities": rows}
 
 
-@blp.route("/municipalities/<int:code>")
+@blp.route("/municipalities/<int:code>", parameters=[CODE_PARAMETER])
 class Municipality(MethodView):
     @blp.response(200, StatsMunicipalityDetailSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="Not a municipality code")
+    @blp.alt_response(404, schema=ErrorSchema, description="No municipality has this code")
+    @blp.alt_response(422, schema=ProblemSchema, description="Not a three-digit code")
     @blp.doc(
         description="Every indicator over every year for one municipality, each year with "
         "the national figure of that year and the municipality's rank. " + RANKING_RULE
     )
     def get(self, code: int) -> dict[str, Any]:
         """One municipality's figures with national figures and ranks"""
+        if not CODE_MIN <= code <= CODE_MAX:
+            abort(
+                422,
+                message=f"A municipality code has three digits ({CODE_MIN}-{CODE_MAX}), e.g. 101.",
+                message_da=f"En kommunekode har tre cifre ({CODE_MIN}-{CODE_MAX}), fx 101.",
+                errors={"path": {"code": [f"Must be between {CODE_MIN} and {CODE_MAX}."]}},
+            )
         with Session(_engine()) as session:
             municipal = repository.municipal_figures(session)
             national = repository.national(session)

@@ -1,8 +1,13 @@
 """Turning what a parent types (postcode, town, address) into a point.
 
-The shipped data holds one centre per postcode (DAWA's visueltcenter), so every
-answer has postcode precision: good enough to sort institutions by distance,
-and it keeps the service free of calls to an address API.
+Every answer has postcode precision: good enough to sort institutions by
+distance, and it keeps the service free of calls to an address API. A
+postcode's point comes from ``postnumre_punkter.csv``, not from DAWA's
+visueltcenter in ``postnumre.csv``: postal districts reach into the sea, so
+their visual centre is often offshore, sometimes far out (6950 Ringkøbing at
+lon 4.07). The derived point is on land, at the medoid of the postcode's
+daycare units where it has any (families live there), otherwise at the
+visual centre moved onto land; data/derive_postcode_points.py says how.
 
 Rules:
 
@@ -36,6 +41,7 @@ from typing import Protocol
 from search.domain.text import fold, loose
 
 POSTCODE_FILE = "postnumre.csv"
+POINTS_FILE = "postnumre_punkter.csv"
 PRECISION_POSTCODE = "postcode"
 
 # The last four-digit number, standing alone or after "DK-", with nothing but a
@@ -124,19 +130,28 @@ class PostcodeGeocoder:
 
     @classmethod
     def load(cls, data_dir: Path) -> PostcodeGeocoder:
-        """Reads ``postnumre.csv`` (see data/SOURCES.md) from ``data_dir``."""
-        with (data_dir / POSTCODE_FILE).open(encoding="utf-8-sig", newline="") as f:
-            places = [
-                Place(
-                    postcode=row["postnr"].zfill(4),
-                    name=row["navn"],
-                    point=GeoPoint(
-                        lat=float(row["visueltcenter_lat"]), lon=float(row["visueltcenter_lon"])
-                    ),
-                    municipality_codes=tuple(int(c) for c in row["kommunekoder"].split()),
-                )
+        """Reads ``postnumre.csv`` and the points of ``postnumre_punkter.csv``
+        (see data/SOURCES.md) from ``data_dir``."""
+        with (data_dir / POINTS_FILE).open(encoding="utf-8-sig", newline="") as f:
+            points = {
+                row["postnr"].zfill(4): GeoPoint(lat=float(row["lat"]), lon=float(row["lon"]))
                 for row in csv.DictReader(f)
-            ]
+            }
+        with (data_dir / POSTCODE_FILE).open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        missing = [r["postnr"] for r in rows if r["postnr"].zfill(4) not in points]
+        if missing:
+            # A visual centre may lie at sea: no postcode is placed without its point.
+            raise ValueError(f"{data_dir / POINTS_FILE} has no point for {', '.join(missing[:5])}")
+        places = [
+            Place(
+                postcode=row["postnr"].zfill(4),
+                name=row["navn"],
+                point=points[row["postnr"].zfill(4)],
+                municipality_codes=tuple(int(c) for c in row["kommunekoder"].split()),
+            )
+            for row in rows
+        ]
         if not places:
             raise ValueError(f"{data_dir / POSTCODE_FILE} holds no postcodes")
         return cls(places)

@@ -1,8 +1,15 @@
-"""Danish-aware text folding for matching names of institutions and towns.
+"""Danish-aware text folding for matching names of institutions and towns,
+and Danish alphabetical order.
 
 Parents type "Boernehuset" or "borne" as often as "Børnehuset", and the old
 spelling "Aa" survives next to "Å" (Aabenraa, Aarhus). Folding turns every
-spelling into one key, so a plain substring test does the rest.
+spelling into one key, so a plain substring test does the rest; a word that
+is not found folded is tried loosely (ø = oe = o), so "borne" finds
+"Børnehuset".
+
+Sorting follows the Danish alphabet (... x y z æ ø å) with "aa" as "å", as
+Danish collation (CLDR, Retskrivningsordbogen) does for names: Aabenraa
+sorts with Åbenrå after Ølstykke, the same pairs that fold() makes one.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+@lru_cache(maxsize=16384)
 def loose(text: str) -> str:
     """A coarser key than :func:`fold` in which "ø", "oe" and "o" are one letter
     (likewise æ/ae/a, å/aa/a, ü/ue/u); good for suggestions, too coarse to
@@ -42,7 +50,41 @@ def loose(text: str) -> str:
 
 def matches(query: str, name: str) -> bool:
     """Every word of ``query`` occurs somewhere in ``name`` after folding, in any
-    order: "solsikke bh" finds "Børnehuset Solsikken (BH)". An empty query
+    order: "solsikke bh" finds "Børnehuset Solsikken (BH)". A word not found
+    folded is tried loosely, so "borne" finds "Børnehuset". An empty query
     matches every name, as an empty filter does."""
     folded_name = fold(name)
-    return all(token in folded_name for token in fold(query).split())
+    loose_name: str | None = None
+    for token in fold(query).split():
+        if token in folded_name:
+            continue
+        if loose_name is None:
+            loose_name = loose(name)
+        if loose(token) not in loose_name:
+            return False
+    return True
+
+
+# Where Danish puts the letters it sorts differently: ä and ö are æ and ø, ü is y.
+_DANISH_VARIANTS = str.maketrans({"ä": "æ", "ö": "ø", "ü": "y"})
+_DANISH_LETTERS = frozenset("æøå")
+# Code points just above "z", in Danish order; applied after punctuation is gone.
+_AFTER_Z = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
+
+
+@lru_cache(maxsize=16384)
+def collation_key(text: str) -> str:
+    """The key that sorts ``text`` in Danish alphabetical order: case,
+    punctuation and accents ignored (é as e), ä/ö/ü as æ/ø/y, "aa" as "å", and
+    æ, ø, å after z. Equal keys (Aabenraa, Åbenrå) are told apart by the
+    caller (the institution number)."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("aa", "å")
+    text = text.translate(_DANISH_VARIANTS)
+    # å would decompose to a + ring and lose its place; the other marks go.
+    text = "".join(
+        ch
+        if ch in _DANISH_LETTERS
+        else "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        for ch in text
+    )
+    return " ".join(_NOT_WORD.sub(" ", text).split()).translate(_AFTER_Z)

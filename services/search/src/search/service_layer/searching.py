@@ -9,7 +9,6 @@ generation, which every applied event moves on (see the API layer).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -30,7 +29,8 @@ from search.adapters.geo_index import GeoIndex
 from search.adapters.orm import institutions, profiles, read_model_state
 from search.adapters.repository import municipal_figures
 from search.domain.geo import bounding_box, haversine_m
-from search.domain.text import fold, matches
+from search.domain.text import collation_key, matches
+from search.service_layer.cursors import CursorSigner
 from search.service_layer.documents import latest_figures
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,6 @@ KIND_NORMERING = {
 REDIS_RETRY_SECONDS = 2.0
 GENERATION_TTL_SECONDS = 0.25
 LOCAL_ANSWERS = 2048
-
-
-class InvalidCursor(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -86,12 +82,12 @@ class SearchResult:
 
 
 class Searcher:
-    def __init__(
-        self,
-        engine: Engine,
-        redis_client: redis.Redis,
-    ) -> None:
+    def __init__(self, engine: Engine, redis_client: redis.Redis, cursor_secret: bytes) -> None:
         self.session_factory: sessionmaker[Session] = sessionmaker(bind=engine)
+        self.cursors = CursorSigner(cursor_secret)
+        # Cached answers carry cursors: instances with another secret (sharing
+        # Redis by mistake) must neither serve nor see each other's.
+        self._cache_scope = hashlib.sha256(b"answers:" + cursor_secret).hexdigest()[:12]
         self.index = GeoIndex(redis_client)
         self._redis_down_until = 0.0
         self._municipal: tuple[int, dict[int, dict[str, Any]]] | None = None
@@ -137,7 +133,7 @@ class Searcher:
         """This process's copy first, then Redis (shared by every process)."""
         if not self._redis_usable():
             return None
-        versioned = f"{self.current_generation()}:{key}"
+        versioned = f"{self.current_generation()}:{self._cache_scope}:{key}"
         local = self._answers.get(versioned)
         if local is not None:
             return local
@@ -153,7 +149,7 @@ class Searcher:
     def remember_answer(self, key: str, generation: int, body: bytes) -> None:
         if not self._redis_usable():
             return
-        versioned = f"{generation}:{key}"
+        versioned = f"{generation}:{self._cache_scope}:{key}"
         self._keep(versioned, body)
         try:
             self.index.cache(versioned, body)
@@ -271,10 +267,15 @@ class Searcher:
         for row in matching:
             row["normering"] = _normering(row, query, municipal)
         matching.sort(key=lambda row: _sort_key(row, query.sort))
-        page = _after_cursor(matching, query)
+        after = (
+            None
+            if query.cursor is None
+            else self.cursors.decode(query.fingerprint(), query.sort, query.cursor)
+        )
+        page = _after(matching, query.sort, after)
         hits = page[: query.limit]
         next_cursor = (
-            _encode_cursor(query, _sort_key(hits[-1], query.sort))
+            self.cursors.encode(query.fingerprint(), _sort_key(hits[-1], query.sort))
             if len(page) > query.limit and hits
             else None
         )
@@ -339,7 +340,7 @@ def _normering(
 
 def _sort_key(row: Mapping[str, Any], sort: str) -> list[Any]:
     if sort == "name":
-        return [fold(row["name"]), row["number"]]
+        return [collation_key(row["name"]), row["number"]]
     if sort == "normering":
         normering = row.get("normering")
         value = normering["value"] if normering and normering["value"] else math.inf
@@ -347,33 +348,12 @@ def _sort_key(row: Mapping[str, Any], sort: str) -> list[Any]:
     return [row["distance_m"], row["number"]]
 
 
-def _encode_cursor(q: SearchQuery, key: list[Any]) -> str:
-    plain = ["inf" if k == math.inf else k for k in key]  # JSON has no infinity
-    raw = json.dumps({"q": q.fingerprint(), "k": plain}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(q: SearchQuery) -> list[Any] | None:
-    if q.cursor is None:
-        return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(q.cursor.encode()))
-        key = [math.inf if k == "inf" else k for k in raw["k"]]
-        fingerprint = raw["q"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidCursor("the cursor is not one this service gave out") from exc
-    if fingerprint != q.fingerprint():
-        raise InvalidCursor("the cursor belongs to another search")
-    return key
-
-
-def _after_cursor(rows: list[dict[str, Any]], q: SearchQuery) -> list[dict[str, Any]]:
+def _after(rows: list[dict[str, Any]], sort: str, key: list[Any] | None) -> list[dict[str, Any]]:
     # Keyset paging: the next page starts after the last key shown, so rows
     # that arrive or leave meanwhile neither shift nor repeat the others.
-    key = _decode_cursor(q)
     if key is None:
         return rows
-    return [row for row in rows if _sort_key(row, q.sort) > key]
+    return [row for row in rows if _sort_key(row, sort) > key]
 
 
 def _hit(row: Mapping[str, Any], municipal: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
