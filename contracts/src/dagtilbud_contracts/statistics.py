@@ -46,15 +46,18 @@ class FigureSchema(Schema):
         required=True,
         metadata={"description": "Source table or API the value came from, e.g. DST BOERN8."},
     )
+    # Optional so that events published before it existed still replay; a
+    # consumer takes a normering without one as counted the way its year was.
     series = f.choice(
         v.NORMERING_SERIES,
-        required=True,
+        required=False,
         allow_none=True,
         metadata={
             "description": (
                 "How a normering is counted: opgoerelse_til_2022, or opgoerelse_fra_2023 (the "
                 "ministry's method from 2023). Figures of different series are not comparable "
-                "and are never averaged together. Null for the other indicators."
+                "and are never averaged together. Null or absent for the other indicators; "
+                "absent on a normering (older events): the series of its year."
             )
         },
     )
@@ -62,8 +65,8 @@ class FigureSchema(Schema):
     @validates_schema
     def _check_value_range(self, data: dict[str, Any], **kwargs: Any) -> None:
         indicator, value = data["indicator"], data["value"]
-        if (indicator in v.NORMERING_INDICATORS) != (data["series"] is not None):
-            raise ValidationError("a normering has a series; other indicators have none", "series")
+        if indicator not in v.NORMERING_INDICATORS and data.get("series") is not None:
+            raise ValidationError("only a normering has a series", "series")
         if value is None:
             return
         if indicator in v.PERCENT_INDICATORS and value > 100:

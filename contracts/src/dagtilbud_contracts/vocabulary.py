@@ -6,7 +6,8 @@ ASCII (``boernehave``, not ``børnehave``) and never translated.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 INSTITUTION_NUMBER_PATTERN: Final = r"^[A-Z0-9]{6}$"
 # Canonical lowercase form only, so an id compares equal as a string everywhere
@@ -38,6 +39,15 @@ COUNT_INDICATORS: Final = ("antal_boern",)
 # two series are never averaged together, and a trend across them is a break.
 NORMERING_SERIES: Final = ("opgoerelse_til_2022", "opgoerelse_fra_2023")
 FIRST_YEAR_OF_NEW_NORMERING: Final = 2023
+
+
+def series_of(figure: Mapping[str, Any]) -> str | None:
+    """A published figure's series: its own, or for a normering from an event
+    older than the field, the series of its year."""
+    series = figure.get("series")
+    if series is None and figure["indicator"] in NORMERING_INDICATORS:
+        return normering_series_for_year(int(figure["year"]))
+    return series if isinstance(series, str) else None
 
 
 def normering_series_for_year(year: int) -> str:

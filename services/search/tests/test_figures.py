@@ -73,3 +73,31 @@ def test_weekday_span_needs_every_weekday() -> None:
     assert weekday_span(week[:4]) == (None, None)
     split = [*week, {"weekday": 0, "opens": "05:45", "closes": "09:00"}]
     assert weekday_span(split) == ("07:00", "16:00")
+
+
+def test_figures_of_two_series_are_never_averaged_together() -> None:
+    old = {"series": "opgoerelse_til_2022"}
+    new = {"series": "opgoerelse_fra_2023"}
+    result = national_figures(
+        {
+            101: [fig("normering_0_2", 2022, 3.0) | old],
+            147: [fig("normering_0_2", 2022, 2.0) | new],
+            151: [fig("normering_0_2", 2022, 4.0) | old],
+        }
+    )
+    by_series = {f.series: f for f in result}
+    assert set(by_series) == {"opgoerelse_til_2022", "opgoerelse_fra_2023"}
+    assert by_series["opgoerelse_til_2022"].value == pytest.approx(3.5)
+    assert by_series["opgoerelse_til_2022"].municipalities == 2
+    assert by_series["opgoerelse_fra_2023"].value == pytest.approx(2.0)
+
+
+def test_a_normering_from_an_event_without_series_takes_its_years_series() -> None:
+    result = national_figures(
+        {101: [fig("normering_3_5", 2022, 6.0), fig("normering_3_5", 2023, 5.0)]}
+    )
+    assert [(f.year, f.series) for f in result] == [
+        (2022, "opgoerelse_til_2022"),
+        (2023, "opgoerelse_fra_2023"),
+    ]
+    assert [f.series for f in national_figures({101: [fig("antal_boern", 2023, 10)]})] == [None]

@@ -70,6 +70,7 @@ def test_lists_all_98_municipalities_with_their_latest_figures(client: FlaskClie
         "value": 30467.0,
         "year": 2023,
         "source": "Uddannelsesstatistik.dk (Børne- og Undervisningsministeriet)",
+        "series": None,
     }
     # Not in the shipped data: null, not zero.
     assert latest["andel_ikke_dansk_baggrund_pct"] is None
@@ -115,6 +116,8 @@ def test_lower_normering_and_higher_education_rank_first(client: FlaskClient) ->
         "value": shares[best],
         "source": series["years"][-1]["source"],
         "national": series["years"][-1]["national"],
+        "series": None,
+        "series_break": False,
         "rank": 1,
         "ranked_among": len(shares),
     }
@@ -213,3 +216,31 @@ def test_documented_in_openapi(app: Flask) -> None:
     assert "StatsMunicipalityDetail" in schemas
     assert "rank" in schemas["StatsYear"]["properties"]
     assert "normering_0_2" in schemas["StatsLatestFigures"]["properties"]
+
+
+def test_normering_carries_its_series_and_the_2023_change_is_marked_as_a_break(
+    client: FlaskClient,
+) -> None:
+    body = client.get("/v1/municipalities/101").get_json()
+    series = next(s for s in body["indicators"] if s["indicator"] == "normering_0_2")
+    by_year = {y["year"]: y for y in series["years"]}
+    assert by_year[2022]["series"] == "opgoerelse_til_2022"
+    assert by_year[2023]["series"] == "opgoerelse_fra_2023"
+    assert [y["year"] for y in series["years"] if y["series_break"]] == [2023]
+    # The national figure beside each year is of the same series.
+    assert by_year[2023]["national"] is not None
+    latest = next(
+        m for m in client.get("/v1/municipalities").get_json()["municipalities"] if m["code"] == 101
+    )["latest"]
+    assert latest["normering_0_2"]["series"] == "opgoerelse_fra_2023"
+
+    national = client.get("/v1/statistics/national").get_json()
+    years = next(i for i in national["indicators"] if i["indicator"] == "normering_3_5")["years"]
+    assert [(y["year"], y["series"]) for y in years if y["series_break"]] == [
+        (2023, "opgoerelse_fra_2023")
+    ]
+    assert {y["series"] for y in years if y["year"] <= 2022} == {"opgoerelse_til_2022"}
+    education = next(
+        i for i in national["indicators"] if i["indicator"] == "andel_paedagogisk_uddannet_pct"
+    )
+    assert {y["series"] for y in education["years"]} == {None}

@@ -83,6 +83,9 @@ national_figures = Table(
     metadata,
     Column("indicator", String(40), primary_key=True),
     Column("year", Integer, primary_key=True),
+    # How normering was counted; "" for indicators without series (a key column
+    # cannot be null).
+    Column("series", String(40), primary_key=True, server_default=""),
     Column("value", Float, nullable=True),
     Column("method", String(40), nullable=False),
     Column("municipalities", Integer, nullable=False),

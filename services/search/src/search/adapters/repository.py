@@ -29,6 +29,11 @@ def municipal_figures(session: Session, code: int | None = None) -> dict[int, di
     return {row["municipality_code"]: dict(row) for row in rows}
 
 
-def national(session: Session) -> dict[tuple[str, int], dict[str, Any]]:
-    rows = session.execute(select(national_figures)).mappings()
-    return {(row["indicator"], row["year"]): dict(row) for row in rows}
+def national(session: Session) -> dict[tuple[str, int, str | None], dict[str, Any]]:
+    """National figures by indicator, year and series (None where an
+    indicator has none)."""
+    out = {}
+    for row in session.execute(select(national_figures)).mappings():
+        figure = dict(row) | {"series": row["series"] or None}
+        out[(row["indicator"], row["year"], figure["series"])] = figure
+    return out

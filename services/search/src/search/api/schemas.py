@@ -40,6 +40,15 @@ class MunicipalFigureSchema(Schema):
     value = fields.Float(required=True, allow_none=True)
     year = fields.Integer(required=True)
     source = fields.String(required=True)
+    series = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "How a normering was counted (opgoerelse_til_2022, "
+            "opgoerelse_fra_2023); figures of different series are not comparable. "
+            "Null for other indicators."
+        },
+    )
 
 
 class NationalFigureSchema(MunicipalFigureSchema):

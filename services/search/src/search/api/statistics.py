@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dagtilbud_contracts.municipalities import MUNICIPALITIES
-from dagtilbud_contracts.vocabulary import INDICATORS, NORMERING_INDICATORS
+from dagtilbud_contracts.vocabulary import INDICATORS, NORMERING_INDICATORS, series_of
 from search.adapters import repository
 from search.api.problems import ProblemSchema, answer_422s
 from search.domain import figures as national_method
@@ -97,6 +97,17 @@ METHODS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+SERIES_DESCRIPTION = (
+    "How a normering was counted: opgoerelse_til_2022, or opgoerelse_fra_2023 (the method "
+    "changed in 2023; figures of two series are never averaged together). Null for other "
+    "indicators."
+)
+SERIES_BREAK_DESCRIPTION = (
+    "True when this figure is counted another way than the one before it: the change from "
+    "the year before is a break in the series, not a trend."
+)
+
+
 class StatsLatestFigureSchema(Schema):
     value = fields.Float(
         required=True,
@@ -105,6 +116,9 @@ class StatsLatestFigureSchema(Schema):
     )
     year = fields.Integer(required=True)
     source = fields.String(required=True)
+    series = fields.String(
+        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
+    )
 
 
 StatsLatestFiguresSchema = Schema.from_dict(
@@ -155,8 +169,12 @@ class StatsYearSchema(Schema):
         StatsNationalBesideSchema,
         required=True,
         allow_none=True,
-        metadata={"description": "The national figure of the same indicator and year"},
+        metadata={"description": "The national figure of the same indicator, year and series"},
     )
+    series = fields.String(
+        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
+    )
+    series_break = fields.Boolean(required=True, metadata={"description": SERIES_BREAK_DESCRIPTION})
     rank = fields.Integer(required=True, allow_none=True, metadata={"description": RANKING_RULE})
     ranked_among = fields.Integer(
         required=True,
@@ -202,6 +220,10 @@ class StatsNationalYearSchema(Schema):
     municipalities = fields.Integer(
         required=True, metadata={"description": "How many municipalities contributed"}
     )
+    series = fields.String(
+        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
+    )
+    series_break = fields.Boolean(required=True, metadata={"description": SERIES_BREAK_DESCRIPTION})
 
 
 class StatsNationalSeriesSchema(Schema):
@@ -258,7 +280,7 @@ def _values_by_year(
 def _series(
     code: int,
     municipal: Mapping[int, Mapping[str, Any]],
-    national: Mapping[tuple[str, int], Mapping[str, Any]],
+    national: Mapping[tuple[str, int, str | None], Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     own: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for figure in municipal[code]["figures"] if code in municipal else []:
@@ -267,15 +289,19 @@ def _series(
     out = []
     for indicator in INDICATORS:
         years = []
-        for figure in sorted(own[indicator], key=lambda f: f["year"]):
-            year = figure["year"]
+        previous: str | None = None
+        for n, figure in enumerate(sorted(own[indicator], key=lambda f: f["year"])):
+            year, series = figure["year"], series_of(figure)
             ranking = ranks(indicator, everyone[(indicator, year)])
-            nat = national.get((indicator, year))
+            nat = national.get((indicator, year, series))
             years.append(
                 {
                     "year": year,
                     "value": figure["value"],
                     "source": figure["source"],
+                    "series": series,
+                    # The trend from the year before is not a like-for-like change.
+                    "series_break": n > 0 and series != previous,
                     "national": None
                     if nat is None
                     else {
@@ -287,6 +313,7 @@ def _series(
                     "ranked_among": None if ranking is None else ranking[1],
                 }
             )
+            previous = series
         out.append({"indicator": indicator, "better": BETTER.get(indicator), "years": years})
     return out
 
@@ -300,6 +327,7 @@ def _latest(figures: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             "value": latest[indicator]["value"],
             "year": latest[indicator]["year"],
             "source": latest[indicator]["source"],
+            "series": series_of(latest[indicator]),
         }
         for indicator in INDICATORS
     }
@@ -365,13 +393,18 @@ class National(MethodView):
         with Session(_engine()) as session:
             national = repository.national(session)
         by_indicator: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for (indicator, year), row in sorted(national.items()):
-            by_indicator[indicator].append(
+        for (indicator, year, series), row in sorted(
+            national.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or "")
+        ):
+            years = by_indicator[indicator]
+            years.append(
                 {
                     "year": year,
                     "value": row["value"],
                     "method": row["method"],
                     "municipalities": row["municipalities"],
+                    "series": series,
+                    "series_break": bool(years) and years[-1]["series"] != series,
                 }
             )
         order: list[str] = [i for i in INDICATORS if i in by_indicator]

@@ -8,6 +8,10 @@ unweighted mean of municipalities.
 ``antal_boern`` itself is summed. A missing value is left out, and so is a
 normering of 0, which means the municipality has no such offer. The method is
 part of every national figure.
+
+Figures of different series (how normering was counted: the method changed in
+2023) are never averaged together: a national figure is per indicator, year
+and series.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagtilbud_contracts.vocabulary import COUNT_INDICATORS, NORMERING_INDICATORS
+from dagtilbud_contracts.vocabulary import COUNT_INDICATORS, NORMERING_INDICATORS, series_of
 
 WEIGHTED = "weighted_by_children"
 UNWEIGHTED = "unweighted_mean_of_municipalities"
@@ -32,6 +36,7 @@ class NationalFigure:
     value: float | None
     method: str
     municipalities: int  # how many contributed
+    series: str | None = None
 
 
 def contributes(indicator: str, value: float | None) -> bool:
@@ -43,8 +48,9 @@ def contributes(indicator: str, value: float | None) -> bool:
 def national_figures(
     municipal: Mapping[int, Iterable[Mapping[str, Any]]],
 ) -> list[NationalFigure]:
-    """``municipal``: municipality code -> its figures ({indicator, year, value})."""
-    values: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
+    """``municipal``: municipality code -> its figures ({indicator, year, value,
+    series})."""
+    values: dict[tuple[str, int, str | None], dict[int, float]] = defaultdict(dict)
     children: dict[tuple[int, int], float] = {}
     for code, figures in municipal.items():
         for figure in figures:
@@ -52,26 +58,37 @@ def national_figures(
             value = None if figure["value"] is None else float(figure["value"])
             if indicator == "antal_boern" and value is not None:
                 children[(code, year)] = value
-            values.setdefault((indicator, year), {})
+            key = (indicator, year, series_of(figure))
+            values.setdefault(key, {})
             if value is not None and contributes(indicator, value):
-                values[(indicator, year)][code] = value
+                values[key][code] = value
     out = []
-    for (indicator, year), by_code in sorted(values.items()):
-        out.append(_national(indicator, year, by_code, children))
+    for (indicator, year, series), by_code in sorted(values.items(), key=_order):
+        out.append(_national(indicator, year, series, by_code, children))
     return out
 
 
+def _order(item: tuple[tuple[str, int, str | None], Any]) -> tuple[str, int, str]:
+    indicator, year, series = item[0]
+    return (indicator, year, series or "")
+
+
 def _national(
-    indicator: str, year: int, by_code: dict[int, float], children: dict[tuple[int, int], float]
+    indicator: str,
+    year: int,
+    series: str | None,
+    by_code: dict[int, float],
+    children: dict[tuple[int, int], float],
 ) -> NationalFigure:
     if not by_code:
-        return NationalFigure(indicator, year, None, NO_DATA, 0)
+        return NationalFigure(indicator, year, None, NO_DATA, 0, series)
     if indicator in COUNT_INDICATORS:
-        return NationalFigure(indicator, year, float(sum(by_code.values())), SUM, len(by_code))
+        total = float(sum(by_code.values()))
+        return NationalFigure(indicator, year, total, SUM, len(by_code), series)
     weighted = {code: v for code, v in by_code.items() if children.get((code, year), 0) > 0}
     if weighted:
         total = sum(children[(code, year)] for code in weighted)
         value = sum(v * children[(code, year)] for code, v in weighted.items()) / total
-        return NationalFigure(indicator, year, round(value, 2), WEIGHTED, len(weighted))
+        return NationalFigure(indicator, year, round(value, 2), WEIGHTED, len(weighted), series)
     value = sum(by_code.values()) / len(by_code)
-    return NationalFigure(indicator, year, round(value, 2), UNWEIGHTED, len(by_code))
+    return NationalFigure(indicator, year, round(value, 2), UNWEIGHTED, len(by_code), series)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dagtilbud_contracts.vocabulary import INDICATORS
+from dagtilbud_contracts.vocabulary import INDICATORS, series_of
 
 NATIONAL_SOURCE = "Dagtilbudsportalen, beregnet af kommunernes tal"
 
@@ -26,14 +26,16 @@ def latest_figures(figures: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, 
 
 def indicator_table(
     municipal: Mapping[str, Any] | None,
-    national: Mapping[tuple[str, int], Mapping[str, Any]],
+    national: Mapping[tuple[str, int, str | None], Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     latest = latest_figures(municipal["figures"]) if municipal else {}
     rows = []
     for indicator in INDICATORS:
         figure = latest.get(indicator)
         year = figure["year"] if figure else None
-        nat = national.get((indicator, year)) if year is not None else None
+        series = series_of(figure) if figure else None
+        # Beside the municipality's figure: the national one counted the same way.
+        nat = national.get((indicator, year, series)) if year is not None else None
         rows.append(
             {
                 "indicator": indicator,
@@ -43,6 +45,7 @@ def indicator_table(
                     "value": figure["value"],
                     "year": figure["year"],
                     "source": figure["source"],
+                    "series": series,
                 },
                 "national": None
                 if nat is None
@@ -52,6 +55,7 @@ def indicator_table(
                     "method": nat["method"],
                     "municipalities": nat["municipalities"],
                     "source": NATIONAL_SOURCE,
+                    "series": nat["series"],
                 },
             }
         )
@@ -61,7 +65,7 @@ def indicator_table(
 def institution_document(
     row: Mapping[str, Any],
     municipal: Mapping[str, Any] | None,
-    national: Mapping[tuple[str, int], Mapping[str, Any]],
+    national: Mapping[tuple[str, int, str | None], Mapping[str, Any]],
 ) -> dict[str, Any]:
     register = row["register"]
     return {

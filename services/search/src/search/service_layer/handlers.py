@@ -126,12 +126,12 @@ def apply_events(session: Session, events: Sequence[Envelope]) -> None:
     statistics_rows = [statistics_row(e.data) for e in _newest_per_subject(by_table["statistics"])]
     insert_rows(session, municipality_statistics, statistics_rows, upsert_on=["municipality_code"])
     if statistics_rows:
-        _recompute_national(session)
+        recompute_national(session)
     if events:
         bump_generation(session)
 
 
-def _recompute_national(session: Session) -> None:
+def recompute_national(session: Session) -> None:
     """Cheap enough to do whole: 98 municipalities, a few thousand figures."""
     municipal = {
         code: figures
@@ -144,6 +144,7 @@ def _recompute_national(session: Session) -> None:
         {
             "indicator": f.indicator,
             "year": f.year,
+            "series": f.series or "",
             "value": f.value,
             "method": f.method,
             "municipalities": f.municipalities,
