@@ -100,6 +100,8 @@ def test_csv_rows_carry_facts_and_latest_figures(client: FlaskClient) -> None:
     # København's figures, named as the municipality's, not the institution's.
     assert row["municipality_normering_0_2"] == "2.8"
     assert row["municipality_normering_0_2_year"] == "2023"
+    assert row["municipality_normering_0_2_series"] == "opgoerelse_fra_2023"
+    assert "municipality_antal_boern_series" not in row
     assert row["municipality_antal_boern"] == "30467"  # a count, written as a whole number
     assert row["municipality_andel_ikke_dansk_baggrund_pct"] == ""  # missing, not zero
     assert not {"normering_0_2", "antal_boern", "normering_0_2_year"} & set(row)
@@ -176,7 +178,9 @@ def test_json_export_names_the_figures_as_the_municipalitys(client: FlaskClient)
         "value": 2.8,
         "year": 2023,
         "source": figures["normering_0_2"]["source"],
+        "series": "opgoerelse_fra_2023",
     }
+    assert figures["antal_boern"]["series"] is None
     assert figures["normering_0_2"]["source"]
     assert figures["andel_ikke_dansk_baggrund_pct"] is None  # missing, not zero
     assert not {"antal_boern", "normering_0_2"} & set(record)

@@ -29,7 +29,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dagtilbud_contracts.municipalities import MUNICIPALITIES
-from dagtilbud_contracts.vocabulary import COUNT_INDICATORS, INDICATORS
+from dagtilbud_contracts.vocabulary import (
+    COUNT_INDICATORS,
+    INDICATORS,
+    NORMERING_INDICATORS,
+    series_of,
+)
 from search.adapters import repository
 from search.adapters.orm import institutions
 from search.domain.text import collation_key
@@ -61,7 +66,11 @@ MUNICIPAL_PREFIX = "municipality_"
 FIGURE_COLUMNS = tuple(
     column
     for indicator in INDICATORS
-    for column in (f"{MUNICIPAL_PREFIX}{indicator}", f"{MUNICIPAL_PREFIX}{indicator}_year")
+    for column in (
+        f"{MUNICIPAL_PREFIX}{indicator}",
+        f"{MUNICIPAL_PREFIX}{indicator}_year",
+        *((f"{MUNICIPAL_PREFIX}{indicator}_series",) if indicator in NORMERING_INDICATORS else ()),
+    )
 )
 COLUMNS = FACT_COLUMNS + FIGURE_COLUMNS
 COUNT_COLUMNS = tuple(f"{MUNICIPAL_PREFIX}{indicator}" for indicator in COUNT_INDICATORS)
@@ -81,6 +90,14 @@ class ExportFigureSchema(Schema):
     )
     year = fields.Integer(required=True)
     source = fields.String(required=True)
+    series = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "How a normering was counted (opgoerelse_til_2022, "
+            "opgoerelse_fra_2023); null for other indicators"
+        },
+    )
 
 
 ExportMunicipalFiguresSchema = Schema.from_dict(
@@ -188,7 +205,12 @@ def _record(
         "municipality_figures": {
             indicator: None
             if (figure := latest.get(indicator)) is None
-            else {"value": figure["value"], "year": figure["year"], "source": figure["source"]}
+            else {
+                "value": figure["value"],
+                "year": figure["year"],
+                "source": figure["source"],
+                "series": series_of(figure),
+            }
             for indicator in INDICATORS
         },
     }
@@ -200,6 +222,9 @@ def csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
     for indicator, figure in record["municipality_figures"].items():
         row[f"{MUNICIPAL_PREFIX}{indicator}"] = None if figure is None else figure["value"]
         row[f"{MUNICIPAL_PREFIX}{indicator}_year"] = None if figure is None else figure["year"]
+        if indicator in NORMERING_INDICATORS:
+            series = None if figure is None else figure["series"]
+            row[f"{MUNICIPAL_PREFIX}{indicator}_series"] = series
     return row
 
 
