@@ -27,6 +27,15 @@ def test_liveness_readiness_metrics_and_openapi() -> None:
     assert {"/healthz", "/readyz"} <= set(paths)
 
 
+def test_a_wrong_method_is_a_json_405_that_says_which_methods_there_are() -> None:
+    # flask-smorest's error answer drops werkzeug's Allow header on its own.
+    app, _ = create_service_app("demo", {}, title="Demo")
+    response = app.test_client().post("/healthz")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
+    assert response.get_json()["code"] == 405
+
+
 def test_readiness_fails_when_a_dependency_is_down() -> None:
     app, _ = create_service_app("demo", {"ok": lambda: None, "db": failing}, title="Demo")
     response = app.test_client().get("/readyz")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -14,6 +14,8 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
 
 from dagkit.health import Check
 from dagkit.logging import new_correlation_id, set_correlation_id
@@ -87,6 +89,7 @@ def create_service_app(
     version: str = "1.0.0",
     description: str = "",
     import_name: str | None = None,
+    error_keys: Sequence[str] = (),
 ) -> tuple[Flask, Api]:
     """A Flask app with the platform's mechanics; the service adds its blueprints
     to the returned ``Api`` so they land in its OpenAPI document."""
@@ -129,8 +132,28 @@ def create_service_app(
 
     api = Api(app)
     api.register_blueprint(operations)
+    app.register_error_handler(HTTPException, http_error_handler(api, error_keys))
     app.extensions["dagkit.api"] = api
     return app, api
+
+
+def http_error_handler(
+    api: Api, extra_keys: Sequence[str] = ()
+) -> Callable[[HTTPException], tuple[dict[str, Any], int, Headers]]:
+    """flask-smorest's JSON error answer, keeping the headers HTTP asks for
+    (``Allow`` on 405, ``WWW-Authenticate`` on 401), which it drops, and the
+    ``extra_keys`` an abort() carried (e.g. a message in Danish)."""
+
+    def handle(error: HTTPException) -> tuple[dict[str, Any], int, Headers]:
+        payload, code, headers = api.handle_http_exception(error)
+        data = getattr(error, "data", None) or {}
+        payload.update({key: data[key] for key in extra_keys if key in data})
+        merged = Headers([(k, v) for k, v in error.get_headers() if k.lower() != "content-type"])
+        for key, value in (headers or {}).items():
+            merged[key] = value
+        return payload, code, merged
+
+    return handle
 
 
 def openapi_document(api: Api) -> dict[str, Any]:

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import MethodNotAllowed
+from flask import Flask
 
 from dagkit.db import engine_from_settings
 from dagkit.health import database_check, kafka_check, redis_check
@@ -62,15 +61,4 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
 
-    def method_not_allowed(error: MethodNotAllowed) -> Response:
-        # flask-smorest's JSON error drops werkzeug's headers; a 405 must say
-        # which methods the resource has (RFC 9110 15.5.6).
-        payload, code, headers = api.handle_http_exception(error)
-        response = jsonify(payload)
-        response.status_code = code
-        response.headers.update(headers)
-        response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
-        return response
-
-    app.register_error_handler(MethodNotAllowed, method_not_allowed)
     return app

@@ -9,8 +9,9 @@ from flask import Flask, current_app
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from webargs.flaskparser import abort
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from dagkit.web import http_error_handler
 
 EXTRA_KEYS = ("message_da", "limit_bytes")
 
@@ -45,6 +46,8 @@ def too_large(limit: int) -> NoReturn:
 
 
 def register_error_handlers(app: Flask, api: Api) -> None:
+    answer = http_error_handler(api, EXTRA_KEYS)
+
     def handle(error: HTTPException) -> Any:
         if isinstance(error, RequestEntityTooLarge) and not getattr(error, "data", None):
             # Werkzeug refuses the body before the view runs; say what the limit is.
@@ -52,14 +55,6 @@ def register_error_handlers(app: Flask, api: Api) -> None:
                 too_large(current_app.extensions["ingest.settings"]["max_upload_bytes"])
             except HTTPException as explained:
                 error = explained
-        payload, code, headers = api.handle_http_exception(error)
-        data = getattr(error, "data", None) or {}
-        payload.update({key: data[key] for key in EXTRA_KEYS if key in data})
-        # flask-smorest answers with its own headers only; Werkzeug's (Allow
-        # on a 405) belong in the answer too.
-        merged = Headers([(k, v) for k, v in error.get_headers() if k.lower() != "content-type"])
-        for key, value in (headers or {}).items():
-            merged[key] = value
-        return payload, code, merged
+        return answer(error)
 
     app.register_error_handler(HTTPException, handle)
