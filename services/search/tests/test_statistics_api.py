@@ -215,7 +215,8 @@ def test_documented_in_openapi(app: Flask) -> None:
     schemas = spec["components"]["schemas"]
     assert "StatsMunicipalityDetail" in schemas
     assert "rank" in schemas["StatsYear"]["properties"]
-    assert "normering_0_2" in schemas["StatsLatestFigures"]["properties"]
+    assert "normering_0_2" in schemas["MunicipalFigures"]["properties"]
+    assert "series" in schemas["MunicipalFigure"]["properties"]
 
 
 def test_normering_carries_its_series_and_the_2023_change_is_marked_as_a_break(

@@ -37,6 +37,7 @@ from dagtilbud_contracts.vocabulary import (
 )
 from search.adapters import repository
 from search.adapters.orm import institutions
+from search.api.schemas import MunicipalFiguresSchema
 from search.domain.text import collation_key
 from search.service_layer.documents import latest_figures
 
@@ -82,38 +83,6 @@ ROWS_PER_CHUNK = 500
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
 
-class ExportFigureSchema(Schema):
-    value = fields.Float(
-        required=True,
-        allow_none=True,
-        metadata={"description": "Null: missing in the source (missing is not zero)"},
-    )
-    year = fields.Integer(required=True)
-    source = fields.String(required=True)
-    series = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={
-            "description": "How a normering was counted (opgoerelse_til_2022, "
-            "opgoerelse_fra_2023); null for other indicators"
-        },
-    )
-
-
-ExportMunicipalFiguresSchema = Schema.from_dict(
-    {
-        indicator: fields.Nested(
-            ExportFigureSchema,
-            required=True,
-            allow_none=True,
-            metadata={"description": "Null when the municipality has no figure at all"},
-        )
-        for indicator in INDICATORS
-    },
-    name="ExportMunicipalFigures",
-)
-
-
 class ExportInstitutionSchema(Schema):
     number = fields.String(required=True, metadata={"example": "G18062"})
     name = fields.String(required=True)
@@ -129,7 +98,7 @@ class ExportInstitutionSchema(Schema):
     accepts_0_2 = fields.Boolean(required=True)
     accepts_3_5 = fields.Boolean(required=True)
     municipality_figures = fields.Nested(
-        ExportMunicipalFiguresSchema,
+        MunicipalFiguresSchema,
         required=True,
         metadata={
             "description": "The latest figure per indicator of the institution's "

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from dagtilbud_contracts.vocabulary import INSTITUTION_KINDS, OWNERSHIPS
+from dagtilbud_contracts.vocabulary import INDICATORS, INSTITUTION_KINDS, OWNERSHIPS
 
 
 class AddressSchema(Schema):
@@ -36,19 +36,43 @@ class RegisterRefSchema(Schema):
     dataset_version = fields.String(required=True)
 
 
+SERIES_DESCRIPTION = (
+    "How a normering was counted: opgoerelse_til_2022, or opgoerelse_fra_2023 (the method "
+    "changed in 2023; figures of two series are not comparable and are never averaged "
+    "together). Null for other indicators."
+)
+
+
+def series_field() -> fields.String:
+    return fields.String(
+        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
+    )
+
+
 class MunicipalFigureSchema(Schema):
-    value = fields.Float(required=True, allow_none=True)
-    year = fields.Integer(required=True)
-    source = fields.String(required=True)
-    series = fields.String(
+    value = fields.Float(
         required=True,
         allow_none=True,
-        metadata={
-            "description": "How a normering was counted (opgoerelse_til_2022, "
-            "opgoerelse_fra_2023); figures of different series are not comparable. "
-            "Null for other indicators."
-        },
+        metadata={"description": "Null when the source has no value; missing is not zero"},
     )
+    year = fields.Integer(required=True)
+    source = fields.String(required=True)
+    series = series_field()
+
+
+# Every indicator's latest municipal figure, or null when there is none.
+MunicipalFiguresSchema = Schema.from_dict(
+    {
+        indicator: fields.Nested(
+            MunicipalFigureSchema,
+            required=True,
+            allow_none=True,
+            metadata={"description": "Null when the municipality has no figure at all"},
+        )
+        for indicator in INDICATORS
+    },
+    name="MunicipalFigures",
+)
 
 
 class NationalFigureSchema(MunicipalFigureSchema):

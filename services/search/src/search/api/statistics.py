@@ -21,6 +21,7 @@ from dagtilbud_contracts.municipalities import MUNICIPALITIES
 from dagtilbud_contracts.vocabulary import INDICATORS, NORMERING_INDICATORS, series_of
 from search.adapters import repository
 from search.api.problems import ProblemSchema, answer_422s
+from search.api.schemas import MunicipalFiguresSchema, series_field
 from search.domain import figures as national_method
 from search.service_layer.documents import latest_figures
 
@@ -97,41 +98,9 @@ METHODS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-SERIES_DESCRIPTION = (
-    "How a normering was counted: opgoerelse_til_2022, or opgoerelse_fra_2023 (the method "
-    "changed in 2023; figures of two series are never averaged together). Null for other "
-    "indicators."
-)
 SERIES_BREAK_DESCRIPTION = (
     "True when this figure is counted another way than the one before it: the change from "
     "the year before is a break in the series, not a trend."
-)
-
-
-class StatsLatestFigureSchema(Schema):
-    value = fields.Float(
-        required=True,
-        allow_none=True,
-        metadata={"description": "Null when the source has no value; missing is not zero"},
-    )
-    year = fields.Integer(required=True)
-    source = fields.String(required=True)
-    series = fields.String(
-        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
-    )
-
-
-StatsLatestFiguresSchema = Schema.from_dict(
-    {
-        indicator: fields.Nested(
-            StatsLatestFigureSchema,
-            required=True,
-            allow_none=True,
-            metadata={"description": "Null when the municipality has no figure at all"},
-        )
-        for indicator in INDICATORS
-    },
-    name="StatsLatestFigures",
 )
 
 
@@ -139,7 +108,7 @@ class StatsMunicipalitySummarySchema(Schema):
     code = fields.Integer(required=True, metadata={"example": 101})
     name = fields.String(required=True, metadata={"example": "København"})
     latest = fields.Nested(
-        StatsLatestFiguresSchema,
+        MunicipalFiguresSchema,
         required=True,
         metadata={
             "description": "Per indicator the newest year with a value (or the newest year "
@@ -171,9 +140,7 @@ class StatsYearSchema(Schema):
         allow_none=True,
         metadata={"description": "The national figure of the same indicator, year and series"},
     )
-    series = fields.String(
-        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
-    )
+    series = series_field()
     series_break = fields.Boolean(required=True, metadata={"description": SERIES_BREAK_DESCRIPTION})
     rank = fields.Integer(required=True, allow_none=True, metadata={"description": RANKING_RULE})
     ranked_among = fields.Integer(
@@ -220,9 +187,7 @@ class StatsNationalYearSchema(Schema):
     municipalities = fields.Integer(
         required=True, metadata={"description": "How many municipalities contributed"}
     )
-    series = fields.String(
-        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
-    )
+    series = series_field()
     series_break = fields.Boolean(required=True, metadata={"description": SERIES_BREAK_DESCRIPTION})
 
 
