@@ -78,6 +78,17 @@ def test_dry_run_in_the_form_is_taken(app: Flask, auth_header: dict[str, str]) -
     assert response.get_json()["dry_run"] is True
 
 
+@pytest.mark.parametrize("spelling", ["0", "1", "yes", "no", "on", "off", ""])
+def test_dry_run_takes_only_true_or_false(
+    app: Flask, auth_header: dict[str, str], spelling: str
+) -> None:
+    response = app.test_client().post(
+        "/v1/imports", data={"file": a_file(), "dry_run": spelling}, headers=auth_header
+    )
+    assert response.status_code == 422
+    assert "dry_run" in str(response.get_json()["errors"])
+
+
 @pytest.mark.parametrize(
     "body",
     [None, {"file": a_file()}, {"nothing": "here"}],

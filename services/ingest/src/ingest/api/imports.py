@@ -41,8 +41,12 @@ class UploadSchema(Schema):
         validate=validate.OneOf(importing.KNOWN_KIND_HINTS),
         metadata={"description": "Format or DST table, when the columns do not say it"},
     )
+    # Only the two spellings the document names: "0", "no" or "off" being taken
+    # as false would run for real an import the uploader meant as a dry run.
     dry_run = fields.Boolean(
         load_default=False,
+        truthy={"true"},
+        falsy={"false"},
         metadata={
             "description": "Validate and show the changes (for a register: exactly what "
             "would close, per municipality), store and publish nothing"
