@@ -66,17 +66,7 @@ def national_import_seconds(url: str, data_dir: str) -> tuple[float, dict[str, s
     statuses = {}
     started = time.perf_counter()
     for path in (REGISTER, STATISTICS):
-        with path.open("rb") as stream:
-            stored = importing.store_upload(ctx, stream)
-        import_id = importing.submit(
-            ctx,
-            stored,
-            filename=path.name,
-            kind=None,
-            dry_run=False,
-            channel="cli",
-            requested_by="bench",
-        )
+        import_id = importing.submit_file(ctx, path, channel="cli", requested_by="bench")
         statuses[path.name] = importing.process(ctx, import_id)["status"]
     elapsed = time.perf_counter() - started
     ctx.session_factory.kw["bind"].dispose()

@@ -215,17 +215,7 @@ def import_visible_seconds(
         consumer_thread.start()
         relay_thread.start()
         wait_for_positions(runner, partitions)
-        with REGISTER.open("rb") as stream:
-            stored = importing.store_upload(ctx, stream)
-        import_id = importing.submit(
-            ctx,
-            stored,
-            filename=REGISTER.name,
-            kind=None,
-            dry_run=False,
-            channel="cli",
-            requested_by="bench",
-        )
+        import_id = importing.submit_file(ctx, REGISTER, channel="cli", requested_by="bench")
         status = importing.process(ctx, import_id)["status"]
         accepted = time.perf_counter()
         if status != "accepted":

@@ -49,16 +49,8 @@ def app(ingest_settings: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture
 def run_import(ctx: IngestContext) -> Callable[..., dict[str, Any]]:
     def run(path: Path, *, dry_run: bool = False, kind: str | None = None) -> dict[str, Any]:
-        with path.open("rb") as stream:
-            stored = importing.store_upload(ctx, stream)
-        import_id = importing.submit(
-            ctx,
-            stored,
-            filename=path.name,
-            kind=kind,
-            dry_run=dry_run,
-            channel="cli",
-            requested_by="test",
+        import_id = importing.submit_file(
+            ctx, path, kind=kind, dry_run=dry_run, channel="cli", requested_by="test"
         )
         return importing.process(ctx, import_id)
 

@@ -30,18 +30,7 @@ NATIONAL = 4611
 
 
 def run_with(ctx: IngestContext, path: Path, **options: Any) -> dict[str, Any]:
-    with path.open("rb") as stream:
-        stored = importing.store_upload(ctx, stream)
-    import_id = importing.submit(
-        ctx,
-        stored,
-        filename=path.name,
-        kind=None,
-        dry_run=options.pop("dry_run", False),
-        channel="cli",
-        requested_by="test",
-        **options,
-    )
+    import_id = importing.submit_file(ctx, path, channel="cli", requested_by="test", **options)
     return importing.process(ctx, import_id)
 
 

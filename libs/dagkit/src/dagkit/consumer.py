@@ -365,7 +365,6 @@ class ConsumerRunner:
                 done = self._apply_records(chunk, epoch, deadline)
                 if done:
                     self._processed[tp] = chunk[done - 1].offset + 1
-                    self.health.last_progress = time.monotonic()
                 pending = pending[done:]
                 if done < len(chunk):
                     break

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis
 from sqlalchemy import Engine, text
@@ -22,7 +22,6 @@ class WorkerHealth:
 
     ready: bool = True
     reason: str | None = None
-    last_progress: float = field(default_factory=time.monotonic)
 
     def readiness(self) -> tuple[bool, str | None]:
         return self.ready, self.reason

@@ -120,22 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
-    with args.file.open("rb") as stream:
-        try:
-            stored = importing.store_upload(ctx, stream)
-        except importing.UploadTooLarge as exc:
-            print(f"{args.file}: larger than the limit of {exc.limit} bytes", file=sys.stderr)
-            return 1
-    import_id = importing.submit(
-        ctx,
-        stored,
-        filename=args.file.name,
-        kind=args.kind,
-        dry_run=args.dry_run,
-        channel="cli",
-        requested_by="cli",
-        confirm_closures=args.confirm_closures,
-    )
+    try:
+        import_id = importing.submit_file(
+            ctx,
+            args.file,
+            kind=args.kind,
+            dry_run=args.dry_run,
+            channel="cli",
+            requested_by="cli",
+            confirm_closures=args.confirm_closures,
+        )
+    except importing.UploadTooLarge as exc:
+        print(f"{args.file}: larger than the limit of {exc.limit} bytes", file=sys.stderr)
+        return 1
     with tqdm(
         total=None, unit=" rows", disable=args.quiet or not sys.stderr.isatty(), desc=args.file.name
     ) as bar:

@@ -40,17 +40,7 @@ def ready_files(drop_dir: Path, now: float | None = None) -> list[Path]:
 
 def import_dropped(ctx: IngestContext, drop_dir: Path, path: Path) -> dict[str, Any]:
     """Import one dropped file and file it away; returns the import's final row."""
-    with path.open("rb") as stream:
-        stored = importing.store_upload(ctx, stream)
-    import_id = importing.submit(
-        ctx,
-        stored,
-        filename=path.name,
-        kind=None,
-        dry_run=False,
-        channel="drop_folder",
-        requested_by="drop-folder",
-    )
+    import_id = importing.submit_file(ctx, path, channel="drop_folder", requested_by="drop-folder")
     try:
         run = importing.process(ctx, import_id)
     except Exception:

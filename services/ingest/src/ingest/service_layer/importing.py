@@ -175,6 +175,32 @@ def submit(
     return import_id
 
 
+def submit_file(
+    ctx: IngestContext,
+    path: Path,
+    *,
+    channel: str,
+    requested_by: str | None,
+    kind: str | None = None,
+    dry_run: bool = False,
+    confirm_closures: int | None = None,
+) -> str:
+    """Store a file from disk and queue its import (CLI, drop folder, tools);
+    returns the import id. ``process`` runs it."""
+    with path.open("rb") as stream:
+        stored = store_upload(ctx, stream)
+    return submit(
+        ctx,
+        stored,
+        filename=path.name,
+        kind=kind,
+        dry_run=dry_run,
+        channel=channel,
+        requested_by=requested_by,
+        confirm_closures=confirm_closures,
+    )
+
+
 def get(ctx: IngestContext, import_id: str) -> dict[str, Any] | None:
     with ctx.session_factory() as session:
         return repo.get_import(session, import_id)
