@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
@@ -236,6 +236,18 @@ def payload_schema_for(event_type: str) -> type[Schema]:
 def topic_for(event_type: str) -> str:
     """The name of the topic the event type is published on."""
     return event_spec(event_type).topic
+
+
+def topics_for(event_types: Iterable[str]) -> tuple[str, ...]:
+    """The topics these event types are published on, each once, in the
+    registry's order: what a consumer of those types subscribes to."""
+    wanted = {topic_for(event_type) for event_type in event_types}
+    return tuple(topic.name for topic in TOPICS if topic.name in wanted)
+
+
+def topics_produced_by(service: str) -> tuple[str, ...]:
+    """The topics ``service`` publishes: what its outbox relay sends."""
+    return tuple(topic.name for topic in TOPICS if topic.producer == service)
 
 
 def dataschema_for(event_type: str) -> str:

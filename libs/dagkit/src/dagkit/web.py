@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
@@ -23,6 +23,8 @@ from dagkit.metrics import HTTP_REQUEST_SECONDS
 
 log = logging.getLogger(__name__)
 CORRELATION_HEADER = "X-Correlation-ID"
+CONTEXT_KEY = "dagkit.context"
+T = TypeVar("T")
 
 
 class HealthSchema(Schema):
@@ -154,6 +156,21 @@ def http_error_handler(
         return payload, code, merged
 
     return handle
+
+
+def install_context(app: Flask, context: object) -> None:
+    """Hand the app what its service's bootstrap composed (one object, the
+    service's context); views reach it through ``current_context``."""
+    app.extensions[CONTEXT_KEY] = context
+
+
+def current_context(kind: type[T], app: Flask | None = None) -> T:
+    """The context of the current app (or ``app``), typed. Each service wraps
+    this once, as ``bootstrap.context()``."""
+    value = (app or current_app).extensions[CONTEXT_KEY]
+    if not isinstance(value, kind):
+        raise TypeError(f"the app's context is a {type(value).__name__}, not a {kind.__name__}")
+    return value
 
 
 def openapi_document(api: Api) -> dict[str, Any]:
