@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -31,20 +30,18 @@ from ingest.config import load_settings as load_ingest_settings
 from ingest.service_layer import importing
 from search.adapters.orm import institutions, municipality_statistics, profiles
 from search.app import create_app
+from search.bootstrap import context
 from search.config import load_settings as load_search_settings
 from search.domain.geo import haversine_m
 from search.service_layer.rebuild import consumer_spec, rebuild, replay
-from tests.bench.kit_roundtrip import fresh_database
-from tests.tools.services import ROOT
-
-# The search tests' event builders, over the shipped national data.
-sys.path.insert(0, str(ROOT / "services" / "search" / "tests"))
-from searchhelpers import (
+from search.testing.events import (
     generated_profile_events,
     institution_events,
     publish,
     statistics_events,
 )
+from tests.bench.kit_roundtrip import fresh_database
+from tests.tools.services import ROOT
 
 SEARCH_ROOT = ROOT / "services" / "search"
 INGEST_ROOT = ROOT / "services" / "ingest"
@@ -215,8 +212,8 @@ def import_visible_seconds(
         consumer_thread.start()
         relay_thread.start()
         wait_for_positions(runner, partitions)
-        import_id = importing.submit_file(ctx, REGISTER, channel="cli", requested_by="bench")
-        status = importing.process(ctx, import_id)["status"]
+        run = importing.import_file(ctx, REGISTER, channel="cli", requested_by="bench")
+        status = run.status.value
         accepted = time.perf_counter()
         if status != "accepted":
             return None, status, expected
@@ -238,8 +235,7 @@ def import_visible_seconds(
         relay_thread.join(30)
         runner.dlq_producer.close()
         relay.producer.close()
-        app.extensions["search.engine"].dispose()
-        app.extensions["search.redis"].close()
+        context(app).close()
         search_engine.dispose()
         ingest_engine.dispose()
     return elapsed, status, expected

@@ -23,17 +23,14 @@ from dagkit.db import make_engine
 from dagkit.kafka import dead_letter_topic, ensure_topics
 from dagkit.migrations import upgrade
 from search.service_layer.rebuild import rebuild
-from tests.bench.kit_roundtrip import fresh_database
-from tests.tools.services import ROOT
-
-# The search tests' event builders, over the shipped national data.
-sys.path.insert(0, str(ROOT / "services" / "search" / "tests"))
-from searchhelpers import (
+from search.testing.events import (
     generated_profile_events,
     institution_events,
     publish,
     statistics_events,
 )
+from tests.bench.kit_roundtrip import fresh_database
+from tests.tools.services import ROOT
 
 # One sync worker per core: wrk shares the same two cores, and more workers
 # only add switching (measured: 4 workers gave lower throughput for both apps;

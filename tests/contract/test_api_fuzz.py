@@ -38,6 +38,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from dagkit.migrations import upgrade
+from dagkit.web import close_context
 from tests.tools.services import SERVICES, ServiceInfo
 
 MAX_EXAMPLES = 100
@@ -63,7 +64,7 @@ def make_app(
     caplog: pytest.LogCaptureFixture,
 ) -> Iterator[Callable[[ServiceInfo, str | None], Flask]]:
     caplog.set_level(logging.CRITICAL, logger="kafka")
-    apps: list[tuple[ServiceInfo, Flask]] = []
+    apps: list[Flask] = []
 
     def make(service: ServiceInfo, database_url: str | None) -> Flask:
         env = {
@@ -76,15 +77,12 @@ def make_app(
         if database_url:
             env["DATABASE_URL"] = database_url
         app: Flask = service.create_app(env)
-        apps.append((service, app))
+        apps.append(app)
         return app
 
     yield make
-    for service, app in apps:
-        if engine := app.extensions.get(f"{service.name}.engine"):
-            engine.dispose()
-        if client := app.extensions.get(f"{service.name}.redis"):
-            client.close()
+    for app in apps:
+        close_context(app)
 
 
 def _operations() -> list[Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
+from dagkit.web import close_context
 from tests.tools.services import SERVICES, ServiceInfo
 
 ids = [s.name for s in SERVICES]
@@ -38,8 +39,7 @@ def test_served_document_is_valid_openapi(service: ServiceInfo, tmp_path: Path) 
     try:
         response = app.test_client().get("/openapi.json")
     finally:
-        if engine := app.extensions.get(f"{service.name}.engine"):
-            engine.dispose()
+        close_context(app)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     found = problems(response.get_json())

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dagkit.migrations import check, upgrade
+from dagkit.web import close_context
 from tests.tools.openapi import render
 from tests.tools.services import ROOT, SERVICES, ServiceInfo
 
@@ -67,8 +68,7 @@ def test_ready_on_real_dependencies_and_not_ready_without_them(
     assert ready.status_code == 200, ready.get_json()
     assert set(ready.get_json()["checks"].values()) == {"ok"}
 
-    if engine := app.extensions.get(f"{service.name}.engine"):
-        engine.dispose()
+    close_context(app)
 
     broken = {**env, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:1/0"}
     if service.has_database:

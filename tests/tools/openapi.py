@@ -9,7 +9,7 @@ import json
 import sys
 import tempfile
 
-from dagkit.web import openapi_document
+from dagkit.web import close_context, openapi_document
 from tests.tools.services import SERVICES, ServiceInfo
 
 
@@ -17,6 +17,7 @@ def render(service: ServiceInfo) -> str:
     with tempfile.TemporaryDirectory() as data_dir:
         app = service.create_app({"DATA_DIR": data_dir, "LOG_LEVEL": "WARNING"})
         document = openapi_document(app.extensions["dagkit.api"])
+        close_context(app)
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -1,34 +1,31 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import kitprocs
-from kithelpers import Proc
-
 from dagkit.db import make_engine
+from dagkit.testing import sample_service
+from dagkit.testing.procs import Proc
+from dagkit.testing.sample_service import SampleRig
 
 
 @pytest.fixture
 def kit_engine(pg_database: str) -> Iterator[Engine]:
     engine = make_engine(pg_database)
-    kitprocs.metadata.create_all(engine)
+    sample_service.metadata.create_all(engine)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def procs() -> Iterator[Callable[..., Proc]]:
+    """Starts the sample service's processes; kills them after the test."""
     started: list[Proc] = []
 
     def start(*args: str) -> Proc:
-        proc = Proc(*args)
+        proc = sample_service.start(*args)
         started.append(proc)
         return proc
 
@@ -37,4 +34,15 @@ def procs() -> Iterator[Callable[..., Proc]]:
         tail = proc.output()[-3000:]
         proc.close()
         if tail.strip():
-            print(f"--- output of {proc.popen.args[2:]}:\n{tail}")
+            print(f"--- output of {proc.args}:\n{tail}")
+
+
+@pytest.fixture
+def rig(
+    kit_engine: Engine,
+    pg_database: str,
+    kafka_bootstrap: str,
+    new_topic: Callable[..., str],
+    procs: Callable[..., Proc],
+) -> SampleRig:
+    return SampleRig(kit_engine, pg_database, kafka_bootstrap, new_topic, procs)

@@ -6,30 +6,34 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kafka.structs import TopicPartition
-from kithelpers import Proc, make_event, stage, wait_for
-from kitprocs import EVENT_TYPE, applied, apply_event, kit, metadata
 from sqlalchemy import Engine, func, select
 
 from dagkit.consumer import ConsumerRunner, RetryPolicy
-from dagkit.db import make_engine, make_session_factory
+from dagkit.db import make_engine
 from dagkit.envelope import Envelope
-from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_producer
+from dagkit.kafka import dead_letter_topic, make_consumer, make_producer
 from dagkit.relay import OutboxRelay
 from dagkit.testing import expect_events
 from dagkit.testing.events import read_raw_records
+from dagkit.testing.procs import wait_for
+from dagkit.testing.sample_service import (
+    SampleRig,
+    applied,
+    kit,
+    make_event,
+    make_runner,
+    metadata,
+    outcomes,
+    row_count,
+    spec_for,
+    stage,
+)
 
 
 def runner_for(engine: Engine, bootstrap: str, topic: str, group: str) -> ConsumerRunner:
-    return ConsumerRunner(
-        group=group,
-        topics=[topic],
-        handlers={EVENT_TYPE: apply_event},
-        session_factory=make_session_factory(engine),
-        tables=kit,
-        consumer=make_consumer(bootstrap, group, "test"),
-        dlq_producer=make_producer(bootstrap, "test-dlq"),
-        retry=RetryPolicy(max_attempts=3, backoff_seconds=0.01),
-    )
+    # The rules alone: no payload contract, quick retries.
+    spec = spec_for(topic, group, validate=None)
+    return make_runner(engine, bootstrap, spec, RetryPolicy(max_attempts=3, backoff_seconds=0.01))
 
 
 def produce(bootstrap: str, topic: str, values: list[tuple[str, bytes]]) -> None:
@@ -40,17 +44,8 @@ def produce(bootstrap: str, topic: str, values: list[tuple[str, bytes]]) -> None
     producer.close()
 
 
-def outcomes(engine: Engine) -> dict[str, str]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(kit.inbox.c.event_id, kit.inbox.c.outcome))
-        return {event_id: outcome for event_id, outcome in rows}
-
-
-def test_duplicates_stale_versions_and_unknown_types_change_nothing(
-    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
-) -> None:
-    topic = new_topic("kit.rules", partitions=1)
-    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+def test_duplicates_stale_versions_and_unknown_types_change_nothing(rig: SampleRig) -> None:
+    topic = rig.topic("kit.rules", partitions=1, dead_letters=True)
     v2 = make_event("A", 1)  # aggregateversion 2
     v1 = make_event("A", 0)  # older, arrives later
     other = Envelope.new(
@@ -61,14 +56,14 @@ def test_duplicates_stale_versions_and_unknown_types_change_nothing(
         aggregate_version=3,
     )
     v4 = make_event("A", 3)
-    produce(kafka_bootstrap, topic, [("A", e.to_json()) for e in [v2, v2, v1, other, v4]])
+    produce(rig.bootstrap, topic, [("A", e.to_json()) for e in [v2, v2, v1, other, v4]])
 
-    runner_for(kit_engine, kafka_bootstrap, topic, "g1").run(max_idle_polls=4)
+    runner_for(rig.engine, rig.bootstrap, topic, "g1").run(max_idle_polls=4)
 
-    with kit_engine.connect() as conn:
+    with rig.engine.connect() as conn:
         seqs = [r.seq for r in conn.execute(select(applied.c.seq).order_by(applied.c.id))]
     assert seqs == [1, 3]
-    assert outcomes(kit_engine) == {
+    assert outcomes(rig.engine) == {
         v2.id: "applied",
         v1.id: "stale",
         other.id: "ignored",
@@ -76,48 +71,35 @@ def test_duplicates_stale_versions_and_unknown_types_change_nothing(
     }
 
 
-def test_a_malformed_message_goes_to_the_dead_letter_topic_at_once(
-    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
-) -> None:
-    topic = new_topic("kit.malformed", partitions=1)
-    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+def test_a_malformed_message_goes_to_the_dead_letter_topic_at_once(rig: SampleRig) -> None:
+    topic = rig.topic("kit.malformed", partitions=1, dead_letters=True)
     good = make_event("B", 0)
-    produce(kafka_bootstrap, topic, [("B", b"{not json"), ("B", good.to_json())])
+    produce(rig.bootstrap, topic, [("B", b"{not json"), ("B", good.to_json())])
 
-    runner_for(kit_engine, kafka_bootstrap, topic, "g2").run(max_idle_polls=4)
+    runner_for(rig.engine, rig.bootstrap, topic, "g2").run(max_idle_polls=4)
 
-    records = read_raw_records(kafka_bootstrap, dead_letter_topic(topic), 1)
+    records = read_raw_records(rig.bootstrap, dead_letter_topic(topic), 1)
     (record,) = records
     headers = dict(record.headers)
     assert record.value == b"{not json"
     assert b"not JSON" in headers["dlq.error"]
     assert headers["dlq.attempts"] == b"1"
-    assert outcomes(kit_engine)[good.id] == "applied"
+    assert outcomes(rig.engine)[good.id] == "applied"
 
 
-def test_sigterm_finishes_commits_and_leaves(
-    kit_engine: Engine,
-    kafka_bootstrap: str,
-    new_topic: Callable[..., str],
-    procs: Callable[..., Proc],
-    pg_database: str,
-) -> None:
-    topic = new_topic("kit.sigterm", partitions=1)
+def test_sigterm_finishes_commits_and_leaves(rig: SampleRig) -> None:
+    topic = rig.topic("kit.sigterm", partitions=1)
     group = f"{topic}.g"
     events = [make_event("C", seq, delay=0.02) for seq in range(200)]
-    produce(kafka_bootstrap, topic, [("C", e.to_json()) for e in events])
-    consumer = procs("consumer", pg_database, kafka_bootstrap, topic, group)
+    produce(rig.bootstrap, topic, [("C", e.to_json()) for e in events])
+    consumer = rig.consumer(topic, group)
 
-    def count() -> int:
-        with kit_engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(applied)).scalar_one())
-
-    wait_for(lambda: count() >= 5, what="first events")
+    wait_for(lambda: row_count(rig.engine, applied) >= 5, what="first events")
     assert consumer.terminate() == 0
-    done = count()
+    done = row_count(rig.engine, applied)
     assert done < len(events)
     # What was applied was committed: a new member starts right after it.
-    probe = make_consumer(kafka_bootstrap, group, "probe")
+    probe = make_consumer(rig.bootstrap, group, "probe")
 
     committed = probe.committed(TopicPartition(topic, 0))
     probe.close()
@@ -152,22 +134,21 @@ def test_relay_and_consumer_on_the_embedded_default(
 
 
 def test_batched_transactions_apply_once_and_fall_back_around_a_poison_event(
-    kit_engine: Engine, kafka_bootstrap: str, new_topic: Callable[..., str]
+    rig: SampleRig,
 ) -> None:
-    topic = new_topic("kit.batched", partitions=1)
-    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+    topic = rig.topic("kit.batched", partitions=1, dead_letters=True)
     events = [make_event("D", seq) for seq in range(30)]
     poison = make_event("E", 0, poison=True)
     values = [e.to_json() for e in events[:15]] + [poison.to_json()]
     values += [e.to_json() for e in events[15:]] + [events[3].to_json()]  # and a duplicate
-    produce(kafka_bootstrap, topic, [("D", v) for v in values])
+    produce(rig.bootstrap, topic, [("D", v) for v in values])
 
-    runner = runner_for(kit_engine, kafka_bootstrap, topic, "batched")
+    runner = runner_for(rig.engine, rig.bootstrap, topic, "batched")
     runner.run(max_idle_polls=4)
 
-    with kit_engine.connect() as conn:
+    with rig.engine.connect() as conn:
         seqs = [r.seq for r in conn.execute(select(applied.c.seq).order_by(applied.c.id))]
     assert seqs == list(range(30))
-    assert outcomes(kit_engine)[poison.id] == "dead_lettered"
-    (dead,) = read_raw_records(kafka_bootstrap, dead_letter_topic(topic), 1)
+    assert outcomes(rig.engine)[poison.id] == "dead_lettered"
+    (dead,) = read_raw_records(rig.bootstrap, dead_letter_topic(topic), 1)
     assert dead.value == poison.to_json()

@@ -4,15 +4,22 @@ consumer killed mid-way, a poison event, and a replay from the beginning."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 
 import pytest
-from kithelpers import Proc, make_event, stage, wait_for
-from kitprocs import applied, kit
 from sqlalchemy import Engine, func, select
 
-from dagkit.kafka import dead_letter_topic, ensure_topics
+from dagkit.kafka import dead_letter_topic
 from dagkit.testing import expect_events
+from dagkit.testing.procs import wait_for
+from dagkit.testing.sample_service import (
+    SampleRig,
+    applied,
+    kit,
+    make_event,
+    row_count,
+    stage,
+    unsent,
+)
 
 KEYS = [f"key-{n:02d}" for n in range(20)]
 PER_KEY = 50
@@ -30,46 +37,34 @@ def applied_rows(engine: Engine) -> list[tuple[int, str, str, int]]:
         ]
 
 
-def count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-
-
 @pytest.mark.slow
-def test_exactly_once_in_order_through_a_killed_consumer(
-    kit_engine: Engine,
-    kafka_bootstrap: str,
-    new_topic: Callable[..., str],
-    procs: Callable[..., Proc],
-    pg_database: str,
-) -> None:
-    topic = new_topic("kit.roundtrip")
-    ensure_topics(kafka_bootstrap, [dead_letter_topic(topic)])
+def test_exactly_once_in_order_through_a_killed_consumer(rig: SampleRig) -> None:
+    topic = rig.topic("kit.roundtrip", dead_letters=True)
     group = f"{topic}.consumer"
     # Interleave keys so every partition carries many keys' events.
     events = [make_event(key, seq, delay=0.004) for seq in range(PER_KEY) for key in KEYS]
     poison = make_event("key-03", -1, version=10_000, poison=True)
     events.insert(100, poison)
-    stage(kit_engine, topic, events)
+    stage(rig.engine, topic, events)
 
-    procs("relay", pg_database, kafka_bootstrap)
-    consumer = procs("consumer", pg_database, kafka_bootstrap, topic, group)
-    wait_for(lambda: count(kit_engine, applied) >= 300, what="300 events applied")
+    rig.relay()
+    consumer = rig.consumer(topic, group)
+    wait_for(lambda: row_count(rig.engine, applied) >= 300, what="300 events applied")
     consumer.kill()  # SIGKILL: no chance to commit anything
-    killed_at = count(kit_engine, applied)
+    killed_at = row_count(rig.engine, applied)
     assert killed_at < len(KEYS) * PER_KEY, "the consumer finished before it could be killed"
 
-    consumer = procs("consumer", pg_database, kafka_bootstrap, topic, group)
+    consumer = rig.consumer(topic, group)
     wait_for(
-        lambda: count(kit_engine, applied) >= len(KEYS) * PER_KEY,
+        lambda: row_count(rig.engine, applied) >= len(KEYS) * PER_KEY,
         timeout=120,
         what="all events applied",
     )
     # Anything redelivered after the restart has had time to be (not) applied again.
-    wait_for(lambda: count(kit_engine, kit.inbox) >= len(events), what="inbox complete")
+    wait_for(lambda: row_count(rig.engine, kit.inbox) >= len(events), what="inbox complete")
     assert consumer.terminate() == 0  # SIGTERM: clean exit
 
-    rows = applied_rows(kit_engine)
+    rows = applied_rows(rig.engine)
     assert len(rows) == len(KEYS) * PER_KEY
     assert len({r[1] for r in rows}) == len(rows), "an event was applied twice"
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -78,10 +73,10 @@ def test_exactly_once_in_order_through_a_killed_consumer(
     assert by_key == {key: list(range(PER_KEY)) for key in KEYS}, "per-key order broken"
 
     # The poison event is on the dead-letter topic with its error ...
-    (dead,) = expect_events(kafka_bootstrap, dead_letter_topic(topic), 1, settle_seconds=0.5)
+    (dead,) = expect_events(rig.bootstrap, dead_letter_topic(topic), 1, settle_seconds=0.5)
     assert dead.envelope.id == poison.id
     # ... and the partition moved past it: events behind it on the same key applied.
-    with kit_engine.connect() as conn:
+    with rig.engine.connect() as conn:
         outcome = conn.execute(
             select(
                 kit.inbox.c.outcome, kit.inbox.c.kafka_partition, kit.inbox.c.kafka_offset
@@ -100,43 +95,34 @@ def test_exactly_once_in_order_through_a_killed_consumer(
     assert later_on_partition > 0
 
     # Replaying the whole topic from the start changes nothing.
-    inbox_before = count(kit_engine, kit.inbox)
-    replay = procs(
-        "consumer",
-        pg_database,
-        kafka_bootstrap,
+    inbox_before = row_count(rig.engine, kit.inbox)
+    replay = rig.consumer(
         topic,
         group,
         "--from-beginning",
         "--exit-when-idle",
     )
     assert replay.popen.wait(120) == 0
-    assert applied_rows(kit_engine) == rows
-    assert count(kit_engine, kit.inbox) == inbox_before
-    expect_events(kafka_bootstrap, dead_letter_topic(topic), 1, settle_seconds=0.5)
+    assert applied_rows(rig.engine) == rows
+    assert row_count(rig.engine, kit.inbox) == inbox_before
+    expect_events(rig.bootstrap, dead_letter_topic(topic), 1, settle_seconds=0.5)
 
 
 @pytest.mark.slow
-def test_two_relays_publish_every_row_exactly_once_in_key_order(
-    kit_engine: Engine,
-    kafka_bootstrap: str,
-    new_topic: Callable[..., str],
-    procs: Callable[..., Proc],
-    pg_database: str,
-) -> None:
-    topic = new_topic("kit.tworelays")
+def test_two_relays_publish_every_row_exactly_once_in_key_order(rig: SampleRig) -> None:
+    topic = rig.topic("kit.tworelays")
     keys = [f"agg-{n:02d}" for n in range(40)]
     first = [make_event(key, seq) for seq in range(25) for key in keys]
-    stage(kit_engine, topic, first)
-    procs("relay", pg_database, kafka_bootstrap)
-    procs("relay", pg_database, kafka_bootstrap)
+    stage(rig.engine, topic, first)
+    rig.relay()
+    rig.relay()
     # More rows arrive while both relays run, in small transactions.
     later = [make_event(key, seq) for seq in range(25, 50) for key in keys]
     for start in range(0, len(later), 20):
-        stage(kit_engine, topic, later[start : start + 20])
+        stage(rig.engine, topic, later[start : start + 20])
 
     received = expect_events(
-        kafka_bootstrap, topic, len(first) + len(later), timeout=60, settle_seconds=2.0
+        rig.bootstrap, topic, len(first) + len(later), timeout=60, settle_seconds=2.0
     )
     ids = [r.envelope.id for r in received]
     assert len(set(ids)) == len(ids), "a row was published twice"
@@ -147,8 +133,4 @@ def test_two_relays_publish_every_row_exactly_once_in_key_order(
     for key, seen in per_key.items():
         versions = [v for _offset, v in sorted(seen)]
         assert versions == list(range(1, 51)), f"{key} out of order"
-    with kit_engine.connect() as conn:
-        unsent = conn.execute(
-            select(func.count()).select_from(kit.outbox).where(kit.outbox.c.sent_at.is_(None))
-        ).scalar_one()
-    assert unsent == 0
+    assert unsent(rig.engine) == 0

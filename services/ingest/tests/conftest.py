@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,15 +9,13 @@ import pytest
 from flask import Flask
 from hypothesis.configuration import set_hypothesis_home_dir
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from ingesthelpers import SERVICE_ROOT, UPLOAD_TOKEN, settings_for
-
 from dagkit.migrations import upgrade
 from ingest.app import create_app
-from ingest.bootstrap import build_context
+from ingest.bootstrap import build_context, context
+from ingest.domain.imports import ImportRun
 from ingest.service_layer import importing
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
+from ingest.testing.helpers import SERVICE_ROOT, UPLOAD_TOKEN, settings_for
 
 # Hypothesis caches in ./.hypothesis by default, which the repository's
 # norecursedirs makes the next pytest run fail on; keep it out of the tree.
@@ -33,26 +30,24 @@ def ingest_settings(pg_database: str, tmp_path: Path, kafka_bootstrap: str) -> d
 
 @pytest.fixture
 def ctx(ingest_settings: dict[str, Any]) -> Iterator[IngestContext]:
-    context = build_context(ingest_settings)
-    yield context
-    bind = context.session_factory.kw["bind"]
-    bind.dispose()
+    built = build_context(ingest_settings)
+    yield built
+    built.close()
 
 
 @pytest.fixture
 def app(ingest_settings: dict[str, Any]) -> Iterator[Flask]:
     application = create_app(ingest_settings)
     yield application
-    application.extensions["ingest.engine"].dispose()
+    context(application).close()
 
 
 @pytest.fixture
-def run_import(ctx: IngestContext) -> Callable[..., dict[str, Any]]:
-    def run(path: Path, *, dry_run: bool = False, kind: str | None = None) -> dict[str, Any]:
-        import_id = importing.submit_file(
+def run_import(ctx: IngestContext) -> Callable[..., ImportRun]:
+    def run(path: Path, *, dry_run: bool = False, kind: str | None = None) -> ImportRun:
+        return importing.import_file(
             ctx, path, kind=kind, dry_run=dry_run, channel="cli", requested_by="test"
         )
-        return importing.process(ctx, import_id)
 
     return run
 

@@ -6,7 +6,16 @@ import io
 from pathlib import Path
 
 from flask import Flask
-from ingesthelpers import (
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from dagkit.migrations import upgrade
+from ingest.adapters.orm import imports, stored_files
+from ingest.app import create_app
+from ingest.bootstrap import context
+from ingest.domain.imports import ImportStatus
+from ingest.entrypoints.worker import Worker
+from ingest.testing.helpers import (
     SERVICE_ROOT,
     count,
     nothing_stored,
@@ -15,11 +24,6 @@ from ingesthelpers import (
     settings_for,
     write_register,
 )
-
-from dagkit.migrations import upgrade
-from ingest.adapters.orm import imports, stored_files
-from ingest.app import create_app
-from ingest.entrypoints.worker import Worker
 
 
 def test_upload_needs_a_dst_or_admin_token(app: Flask) -> None:
@@ -38,22 +42,29 @@ def small_register(tmp_path: Path, rows: int = 1000) -> Path:
     return write_register(tmp_path / "enheder.csv", register_rows()[:rows])
 
 
+def upload_small_register(
+    client: FlaskClient, tmp_path: Path, auth_header: dict[str, str], **form: str
+) -> TestResponse:
+    """POSTs ``small_register`` as enheder.csv, with these form fields."""
+    with small_register(tmp_path).open("rb") as fh:
+        return client.post(
+            "/v1/imports", data={"file": (fh, "enheder.csv"), **form}, headers=auth_header
+        )
+
+
 def test_upload_is_accepted_then_processed_with_progress_and_report(
     app: Flask, auth_header: dict[str, str], tmp_path: Path
 ) -> None:
     client = app.test_client()
-    with small_register(tmp_path).open("rb") as fh:
-        response = client.post(
-            "/v1/imports", data={"file": (fh, "enheder.csv")}, headers=auth_header
-        )
+    response = upload_small_register(client, tmp_path, auth_header)
     assert response.status_code == 202
     body = response.get_json()
-    assert body["status"] == "queued"
-    ctx = app.extensions["ingest.context"]
+    assert body["status"] == ImportStatus.QUEUED
+    ctx = context(app)
     worker = Worker(ctx, tmp_path / "drop")
     assert worker.run_once() is True
     done = client.get(f"/v1/imports/{body['id']}", headers=auth_header).get_json()
-    assert done["status"] == "accepted"
+    assert done["status"] == ImportStatus.ACCEPTED
     assert done["progress"]["rows_done"] == 1000
     assert done["report"]["diff"]["added"] == 1000
     listing = client.get("/v1/imports", headers=auth_header).get_json()
@@ -66,13 +77,8 @@ def test_dry_run_upload_publishes_nothing(
     app: Flask, auth_header: dict[str, str], tmp_path: Path
 ) -> None:
     client = app.test_client()
-    with small_register(tmp_path).open("rb") as fh:
-        body = client.post(
-            "/v1/imports",
-            data={"file": (fh, "enheder.csv"), "dry_run": "true"},
-            headers=auth_header,
-        ).get_json()
-    ctx = app.extensions["ingest.context"]
+    body = upload_small_register(client, tmp_path, auth_header, dry_run="true").get_json()
+    ctx = context(app)
     Worker(ctx, tmp_path / "drop").run_once()
     done = client.get(f"/v1/imports/{body['id']}", headers=auth_header).get_json()
     assert done["report"]["outcome"] == "dry_run"
@@ -101,10 +107,10 @@ def test_an_oversized_upload_is_refused_with_413_and_leaves_nothing(
         headers=auth_header,
     )
     assert response.status_code == 413
-    ctx = app.extensions["ingest.context"]
+    ctx = context(app)
     assert count(ctx, imports) == 0
     assert count(ctx, stored_files) == 0
-    app.extensions["ingest.engine"].dispose()
+    ctx.close()
 
 
 def test_an_unknown_kind_is_a_clear_error(app: Flask, auth_header: dict[str, str]) -> None:

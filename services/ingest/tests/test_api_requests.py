@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from ingesthelpers import SERVICE_ROOT, count, settings_for
 
 from dagkit.migrations import upgrade
 from ingest.adapters.orm import imports
 from ingest.app import create_app
+from ingest.bootstrap import context
+from ingest.testing.helpers import SERVICE_ROOT, count, settings_for
 
 
 def a_file() -> tuple[io.BytesIO, str]:
@@ -30,7 +31,7 @@ def test_dry_run_in_the_query_string_is_refused_not_ignored(
     assert response.status_code == 422
     why = response.get_json()["errors"]["query"]["dry_run"][0]
     assert "form field" in why
-    assert count(app.extensions["ingest.context"], imports) == 0
+    assert count(context(app), imports) == 0
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_unknown_form_fields_are_refused(app: Flask, auth_header: dict[str, str]
     )
     assert response.status_code == 422
     assert response.get_json()["errors"]["multipart"]["dryrun"] == ["Unknown field."]
-    assert count(app.extensions["ingest.context"], imports) == 0
+    assert count(context(app), imports) == 0
 
 
 def test_a_form_field_named_file_is_not_a_file(app: Flask, auth_header: dict[str, str]) -> None:
@@ -115,7 +116,7 @@ def small_limit_app(pg_database: str, tmp_path: Path, kafka_bootstrap: str) -> I
     settings = settings_for(pg_database, tmp_path, kafka_bootstrap, INGEST_MAX_UPLOAD_BYTES="65536")
     application = create_app(settings)
     yield application
-    application.extensions["ingest.engine"].dispose()
+    context(application).close()
 
 
 def multipart(size: int) -> tuple[bytes, str]:
@@ -150,7 +151,7 @@ def test_413_says_the_limit(small_limit_app: Flask, auth_header: dict[str, str],
     assert answer["limit_bytes"] == 65536
     assert "65,536 bytes" in answer["message"]
     assert "65.536 byte" in answer["message_da"]
-    assert count(small_limit_app.extensions["ingest.context"], imports) == 0
+    assert count(context(small_limit_app), imports) == 0
 
 
 @pytest.mark.parametrize(
@@ -194,7 +195,7 @@ def test_times_carry_their_timezone(
     client = application.test_client()
     created = client.post("/v1/imports", data={"file": a_file()}, headers=auth_header).get_json()
     listed = client.get("/v1/imports", headers=auth_header).get_json()["items"][0]
-    application.extensions["ingest.engine"].dispose()
+    context(application).close()
     for value in (created["created_at"], listed["created_at"]):
         assert datetime.fromisoformat(value).utcoffset() is not None, value
 

@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ingesthelpers import REGISTER, count, outbox, register_rows, write_register
 from sqlalchemy import select, text
 
 from dagkit.relay import OutboxRelay, relay_producer
 from dagkit.testing import expect_events
 from ingest.adapters.orm import dataset_versions, institutions, kit_tables
+from ingest.domain.imports import ImportRun, ImportStatus
 from ingest.service_layer import drop_folder
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
+from ingest.testing.drops import drop_one
+from ingest.testing.helpers import REGISTER, count, engine_of, outbox, register_rows, write_register
 
-Run = Callable[..., dict[str, Any]]
+Run = Callable[..., ImportRun]
 
 
 def cli(settings_env: dict[str, str], *args: str) -> subprocess.Popen[str]:
@@ -51,7 +53,7 @@ def test_cli_imports_and_reports_with_exit_status(env: dict[str, str], tmp_path:
     ok = cli(env, str(REGISTER))
     out, _ = ok.communicate(timeout=120)
     assert ok.returncode == 0, out
-    assert "accepted" in out
+    assert ImportStatus.ACCEPTED in out
     rows = register_rows()
     rows[3]["kommunekode"] = "999"
     bad = cli(env, str(write_register(tmp_path / "bad.csv", rows)))
@@ -83,8 +85,8 @@ def test_an_import_killed_half_way_leaves_the_previous_version_and_can_be_retrie
 
     assert len(outbox(ctx)) == events_before
     assert count(ctx, dataset_versions) == 1
-    with ctx.session_factory() as session:
-        names = {r.payload["name"] for r in session.execute(select(institutions.c.payload))}
+    with engine_of(ctx).connect() as conn:
+        names = {r.payload["name"] for r in conn.execute(select(institutions.c.payload))}
     assert not any(name.endswith("(omdøbt)") for name in names)
 
     # Retrying succeeds and publishes exactly the 500 changes.
@@ -92,13 +94,13 @@ def test_an_import_killed_half_way_leaves_the_previous_version_and_can_be_retrie
     out, _ = retry.communicate(timeout=120)
     assert retry.returncode == 0, out
     assert len(outbox(ctx)) == events_before + 500
-    assert first["status"] == "accepted"
+    assert first.status is ImportStatus.ACCEPTED
 
 
 def _holding_open_transaction(ctx: IngestContext) -> bool:
     """The CLI sits inside its applying transaction (state, events, status written)."""
-    with ctx.session_factory() as session:
-        waiting = session.execute(
+    with engine_of(ctx).connect() as conn:
+        waiting = conn.execute(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND state = 'idle in transaction' AND pid <> pg_backend_pid() "
@@ -111,10 +113,7 @@ def _holding_open_transaction(ctx: IngestContext) -> bool:
 def test_drop_folder_files_move_to_done_or_rejected_with_a_report(
     ctx: IngestContext, tmp_path: Path
 ) -> None:
-    drop = tmp_path / "drop"
-    drop_folder.ensure_folders(drop)
-    good = drop / "incoming" / "enheder.csv"
-    good.write_bytes(REGISTER.read_bytes())
+    drop, good = drop_one(tmp_path, "enheder.csv", REGISTER.read_bytes())
     rows = register_rows()
     rows[0]["id"] = "bad id"
     bad = write_register(drop / "incoming" / "broken.csv", rows)
@@ -125,10 +124,10 @@ def test_drop_folder_files_move_to_done_or_rejected_with_a_report(
     assert not good.exists()
     assert not bad.exists()
     done = json.loads((drop / "done" / "enheder.csv.report.json").read_text())
-    assert done["status"] == "accepted"
+    assert done["status"] == ImportStatus.ACCEPTED
     assert (drop / "done" / "enheder.csv").exists()
     rejected = json.loads((drop / "rejected" / "broken.csv.report.json").read_text())
-    assert rejected["status"] == "rejected"
+    assert rejected["status"] == ImportStatus.REJECTED
     assert rejected["report"]["problems"][0]["code"] == "bad_institution_number"
     assert count(ctx, institutions) == 4611
 
@@ -138,9 +137,11 @@ def test_accepted_imports_reach_kafka_through_the_relay(
 ) -> None:
     rows = register_rows()[:50]
     run = run_import(write_register(tmp_path / "small.csv", rows))
-    engine = ctx.session_factory.kw["bind"]
     relay = OutboxRelay(
-        engine, kit_tables.outbox, relay_producer(kafka_bootstrap, "ingest-test"), service="ingest"
+        engine_of(ctx),
+        kit_tables.outbox,
+        relay_producer(kafka_bootstrap, "ingest-test"),
+        service="ingest",
     )
     assert relay.publish_batch() == 50
     relay.producer.close()
@@ -148,7 +149,7 @@ def test_accepted_imports_reach_kafka_through_the_relay(
         kafka_bootstrap,
         "ingest.institutions.v1",
         50,
-        where=lambda e: e.correlationid == run["correlation_id"],
+        where=lambda e: e.correlationid == run.correlation_id,
         settle_seconds=0.5,
     )
     assert {r.key for r in received} == {row["id"] for row in rows}

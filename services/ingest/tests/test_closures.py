@@ -17,26 +17,36 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from ingesthelpers import REGISTER, count, outbox, register_rows, write_register
 from sqlalchemy import select
 
 from ingest.adapters.orm import dataset_versions, imports, institutions
+from ingest.bootstrap import context
+from ingest.domain.imports import ImportRun, ImportStatus
 from ingest.entrypoints.worker import Worker
 from ingest.service_layer import drop_folder, importing
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
+from ingest.testing.drops import drop_one
+from ingest.testing.helpers import (
+    REGISTER,
+    count,
+    engine_of,
+    outbox,
+    register_rows,
+    report_of,
+    write_register,
+)
 
-Run = Callable[..., dict[str, Any]]
+Run = Callable[..., ImportRun]
 NATIONAL = 4611
 
 
-def run_with(ctx: IngestContext, path: Path, **options: Any) -> dict[str, Any]:
-    import_id = importing.submit_file(ctx, path, channel="cli", requested_by="test", **options)
-    return importing.process(ctx, import_id)
+def run_with(ctx: IngestContext, path: Path, **options: Any) -> ImportRun:
+    return importing.import_file(ctx, path, channel="cli", requested_by="test", **options)
 
 
 def active(ctx: IngestContext) -> int:
-    with ctx.session_factory() as session:
-        rows = session.execute(select(institutions.c.status)).scalars()
+    with engine_of(ctx).connect() as conn:
+        rows = conn.execute(select(institutions.c.status)).scalars()
         return sum(1 for status in rows if status == "active")
 
 
@@ -51,6 +61,17 @@ def unchanged_since_national(ctx: IngestContext) -> bool:
 def seven_rows(tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
     rows = register_rows()
     return write_register(tmp_path / "enheder_7.csv", rows[:7]), rows[7:]
+
+
+Seven = tuple[Path, list[dict[str, str]]]
+
+
+@pytest.fixture
+def seven(run_import: Run, tmp_path: Path) -> Seven:
+    """The national register imported; a file of its first seven rows, and
+    the rows that file leaves out."""
+    run_import(REGISTER)
+    return seven_rows(tmp_path)
 
 
 def stil_file(path: Path, rows: list[tuple[str, str]]) -> Path:
@@ -70,13 +91,12 @@ def stil_file(path: Path, rows: list[tuple[str, str]]) -> Path:
 
 
 def test_a_seven_row_register_is_refused_with_what_it_would_close(
-    ctx: IngestContext, run_import: Run, tmp_path: Path
+    ctx: IngestContext, run_import: Run, seven: Seven
 ) -> None:
-    run_import(REGISTER)
-    path, missing = seven_rows(tmp_path)
+    path, missing = seven
     run = run_import(path)
-    assert run["status"] == "rejected"
-    report = run["report"]
+    assert run.status is ImportStatus.REJECTED
+    report = report_of(run)
     (problem,) = [p for p in report["problems"] if p["code"] == "mass_closure"]
     assert problem["severity"] == "error"
     assert "confirm_closures=4604" in problem["message_en"]
@@ -90,13 +110,12 @@ def test_a_seven_row_register_is_refused_with_what_it_would_close(
 
 
 def test_the_dry_run_says_exactly_what_would_close_per_municipality(
-    ctx: IngestContext, run_import: Run, tmp_path: Path
+    ctx: IngestContext, run_import: Run, seven: Seven
 ) -> None:
-    run_import(REGISTER)
-    path, missing = seven_rows(tmp_path)
+    path, missing = seven
     dry = run_import(path, dry_run=True)
-    assert dry["status"] == "accepted"
-    report = dry["report"]
+    assert dry.status is ImportStatus.ACCEPTED
+    report = report_of(dry)
     assert report["outcome"] == "dry_run"
     closures = report["closures"]
     assert closures["count"] == 4604
@@ -123,13 +142,11 @@ def test_the_dry_run_says_exactly_what_would_close_per_municipality(
 
 
 def test_a_wrong_confirmation_is_refused_and_says_the_right_count(
-    ctx: IngestContext, run_import: Run, tmp_path: Path
+    ctx: IngestContext, run_import: Run, seven: Seven
 ) -> None:
-    run_import(REGISTER)
-    path, _ = seven_rows(tmp_path)
-    run = run_with(ctx, path, confirm_closures=4000)
-    assert run["status"] == "rejected"
-    (problem,) = [p for p in run["report"]["problems"] if p["code"] == "closure_count_mismatch"]
+    run = run_with(ctx, seven[0], confirm_closures=4000)
+    assert run.status is ImportStatus.REJECTED
+    (problem,) = [p for p in report_of(run)["problems"] if p["code"] == "closure_count_mismatch"]
     assert "confirm_closures=4604" in problem["message_en"]
     assert "confirm_closures=4604" in problem["message_da"]
     assert problem["value"] == "4000"
@@ -137,14 +154,12 @@ def test_a_wrong_confirmation_is_refused_and_says_the_right_count(
 
 
 def test_a_confirmation_with_the_exact_count_closes_them(
-    ctx: IngestContext, run_import: Run, tmp_path: Path
+    ctx: IngestContext, run_import: Run, seven: Seven
 ) -> None:
-    run_import(REGISTER)
-    path, _ = seven_rows(tmp_path)
-    run = run_with(ctx, path, confirm_closures=4604)
-    assert run["status"] == "accepted", run["report"]
-    assert run["confirm_closures"] == 4604
-    assert run["report"]["diff"]["closed"] == 4604
+    run = run_with(ctx, seven[0], confirm_closures=4604)
+    assert run.status is ImportStatus.ACCEPTED, run.report
+    assert run.confirm_closures == 4604
+    assert report_of(run)["diff"]["closed"] == 4604
     assert active(ctx) == 7
     events = outbox(ctx)[NATIONAL:]
     assert Counter(e["event_type"] for e in events) == {"dk.dagtilbud.institution.closed.v1": 4604}
@@ -157,16 +172,16 @@ def test_a_municipality_left_without_institutions_needs_confirmation(
     rows = [row for row in register_rows() if row["kommunekode"] != "563"]  # Fanø: 2 of 4,611
     path = write_register(tmp_path / "uden_fanoe.csv", rows)
     run = run_import(path)
-    assert run["status"] == "rejected"
-    (problem,) = [p for p in run["report"]["problems"] if p["code"] == "mass_closure"]
+    assert run.status is ImportStatus.REJECTED
+    (problem,) = [p for p in report_of(run)["problems"] if p["code"] == "mass_closure"]
     assert "Fanø (563)" in problem["message_en"]
     assert "Fanø (563)" in problem["message_da"]
     assert "confirm_closures=2" in problem["message_en"]
-    (place,) = run["report"]["closures"]["municipalities"]
+    (place,) = report_of(run)["closures"]["municipalities"]
     assert (place["municipality_code"], place["count"]) == (563, 2)
     assert place["left_without_active_institutions"] is True
     assert unchanged_since_national(ctx)
-    assert run_with(ctx, path, confirm_closures=2)["status"] == "accepted"
+    assert run_with(ctx, path, confirm_closures=2).status is ImportStatus.ACCEPTED
     assert active(ctx) == NATIONAL - 2
 
 
@@ -181,12 +196,12 @@ def test_closures_within_the_limit_need_no_confirmation_and_the_limit_is_a_setti
     path = write_register(tmp_path / "v2.csv", [r for r in rows if r["id"] not in gone])
     strict = dataclasses.replace(ctx, max_closure_pct=4.0)
     refused = run_with(strict, path)
-    assert refused["status"] == "rejected"
-    assert "limit is 4.0 %" in refused["report"]["problems"][0]["message_en"]
+    assert refused.status is ImportStatus.REJECTED
+    assert "limit is 4.0 %" in report_of(refused)["problems"][0]["message_en"]
     accepted = run_import(path)
-    assert accepted["status"] == "accepted", accepted["report"]
-    assert accepted["report"]["closures"]["count"] == 200
-    assert accepted["report"]["closures"]["confirmation_required"] is False
+    assert accepted.status is ImportStatus.ACCEPTED, accepted.report
+    assert report_of(accepted)["closures"]["count"] == 200
+    assert report_of(accepted)["closures"]["confirmation_required"] is False
     assert active(ctx) == NATIONAL - 200
 
 
@@ -203,10 +218,10 @@ def test_a_stil_export_without_daycare_units_closes_nothing(
 ) -> None:
     run_import(REGISTER)
     run = run_import(stil_file(tmp_path / "stil.csv", units))
-    assert run["status"] == "rejected"
-    if "closures" in run["report"]:  # else the reader itself refused the file
-        assert run["report"]["problems"][0]["code"] == "mass_closure"
-        assert run["report"]["closures"]["count"] == NATIONAL
+    assert run.status is ImportStatus.REJECTED
+    if "closures" in report_of(run):  # else the reader itself refused the file
+        assert report_of(run)["problems"][0]["code"] == "mass_closure"
+        assert report_of(run)["closures"]["count"] == NATIONAL
     assert unchanged_since_national(ctx)
 
 
@@ -214,15 +229,12 @@ def test_the_drop_folder_cannot_confirm_so_it_refuses_with_the_report(
     ctx: IngestContext, run_import: Run, tmp_path: Path
 ) -> None:
     run_import(REGISTER)
-    drop = tmp_path / "drop"
-    drop_folder.ensure_folders(drop)
     path, _ = seven_rows(tmp_path)
-    dropped = drop / "incoming" / "enheder.csv"
-    dropped.write_bytes(path.read_bytes())
+    drop, _ = drop_one(tmp_path, "enheder.csv", path.read_bytes())
     for ready in drop_folder.ready_files(drop, now=time.time() + 60):
         drop_folder.import_dropped(ctx, drop, ready)
     report = json.loads((drop / "rejected" / "enheder.csv.report.json").read_text())
-    assert report["status"] == "rejected"
+    assert report["status"] == ImportStatus.REJECTED
     assert report["report"]["problems"][0]["code"] == "mass_closure"
     assert report["report"]["closures"]["count"] == 4604
     assert (drop / "rejected" / "enheder.csv").exists()
@@ -232,7 +244,7 @@ def test_the_drop_folder_cannot_confirm_so_it_refuses_with_the_report(
 def test_the_upload_form_takes_the_confirmation(
     app: Flask, auth_header: dict[str, str], tmp_path: Path
 ) -> None:
-    ctx: IngestContext = app.extensions["ingest.context"]
+    ctx = context(app)
     rows = register_rows()[:300]
     first = write_register(tmp_path / "v1.csv", rows).read_bytes()
     second = write_register(tmp_path / "v2.csv", rows[:280]).read_bytes()
@@ -251,14 +263,14 @@ def test_the_upload_form_takes_the_confirmation(
             client.get(f"/v1/imports/{response.get_json()['id']}", headers=auth_header).get_json()
         )
 
-    assert upload(first)["status"] == "accepted"
+    assert upload(first)["status"] == ImportStatus.ACCEPTED
     dry = upload(second, dry_run="true")
     assert dry["report"]["closures"]["count"] == 20
     refused = upload(second)
-    assert refused["status"] == "rejected"
+    assert refused["status"] == ImportStatus.REJECTED
     assert refused["report"]["problems"][0]["code"] == "mass_closure"
     done = upload(second, confirm_closures="20")
-    assert done["status"] == "accepted"
+    assert done["status"] == ImportStatus.ACCEPTED
     assert done["confirm_closures"] == 20
     assert active(ctx) == 280
 
@@ -274,18 +286,18 @@ def test_a_malformed_confirmation_is_a_clear_error(
     )
     assert response.status_code == 422
     assert "confirm_closures" in response.get_json()["errors"]["multipart"]
-    assert count(app.extensions["ingest.context"], imports) == 0
+    assert count(context(app), imports) == 0
 
 
 def test_the_cli_takes_the_confirmation(
     ctx: IngestContext,
     run_import: Run,
+    seven: Seven,
     tmp_path: Path,
     pg_database: str,
     kafka_bootstrap: str,
 ) -> None:
-    run_import(REGISTER)
-    path, _ = seven_rows(tmp_path)
+    path, _ = seven
     env = {
         **os.environ,
         "DATABASE_URL": pg_database,

@@ -13,54 +13,53 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
-from ingesthelpers import REGISTER, count, register_rows, write_register
 from sqlalchemy import select
 
-from dagkit.db import transaction
-from ingest.adapters import repository as repo
 from ingest.adapters.orm import imports, stored_file_chunks, stored_files
+from ingest.domain.imports import ImportRun, ImportStatus
 from ingest.entrypoints.worker import Worker
 from ingest.service_layer import drop_folder, importing, retention
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
+from ingest.testing.drops import drop_one
+from ingest.testing.helpers import REGISTER, count, engine_of, register_rows, write_register
 
-Run = Callable[..., dict[str, Any]]
+Run = Callable[..., ImportRun]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def kept(ctx: IngestContext) -> dict[str, bool]:
     """Filename of each import -> whether its file is still stored."""
-    with ctx.session_factory() as session:
-        rows = session.execute(select(imports.c.filename, imports.c.stored_file_id))
+    with engine_of(ctx).connect() as conn:
+        rows = conn.execute(select(imports.c.filename, imports.c.stored_file_id))
         return {name: file_id is not None for name, file_id in rows}
 
 
 def queued(ctx: IngestContext, path: Path) -> str:
     with path.open("rb") as stream:
-        stored = importing.store_upload(ctx, stream)
-    return importing.submit(
-        ctx, stored, filename=path.name, kind=None, dry_run=False, channel="cli", requested_by="t"
-    )
+        run = importing.queue_upload(
+            ctx, stream, filename=path.name, channel="cli", requested_by="t"
+        )
+    return run.id
 
 
 def test_each_file_is_kept_for_its_retention_and_reports_stay(
     ctx: IngestContext, run_import: Run, tmp_path: Path, app: Flask, auth_header: dict[str, str]
 ) -> None:
     rows = register_rows()
-    assert run_import(write_register(tmp_path / "v1.csv", rows))["status"] == "accepted"
+    assert run_import(write_register(tmp_path / "v1.csv", rows)).status is ImportStatus.ACCEPTED
     rejected = run_import(FIXTURES / "broken_duplicate_numbers.csv")
-    assert rejected["status"] == "rejected"
-    assert run_import(write_register(tmp_path / "again.csv", rows))["status"] == "duplicate"
+    assert rejected.status is ImportStatus.REJECTED
+    assert run_import(write_register(tmp_path / "again.csv", rows)).status is ImportStatus.DUPLICATE
     rows[0]["navn"] += " (ny)"
-    assert run_import(write_register(tmp_path / "dry.csv", rows), dry_run=True)["status"] == (
-        "accepted"
-    )
+    dry = run_import(write_register(tmp_path / "dry.csv", rows), dry_run=True)
+    assert dry.status is ImportStatus.ACCEPTED
     failed_id = queued(ctx, write_register(tmp_path / "failed.csv", rows[:10]))
-    with transaction(ctx.session_factory) as session:  # as the worker records a crash
-        repo.update_import(session, failed_id, status="failed", finished_at=datetime.now(UTC))
-    assert run_import(write_register(tmp_path / "v2.csv", rows))["status"] == "accepted"
+    with ctx.uow() as uow:  # as the worker records a crash
+        uow.imports.mark_failed(failed_id, datetime.now(UTC))
+        uow.commit()
+    assert run_import(write_register(tmp_path / "v2.csv", rows)).status is ImportStatus.ACCEPTED
     queued(ctx, write_register(tmp_path / "queued.csv", rows[:10]))
     all_kept = {
         "v1.csv": True,
@@ -92,16 +91,16 @@ def test_each_file_is_kept_for_its_retention_and_reports_stay(
     }
     assert retention.purge_files(ctx, now + timedelta(days=5000)).files == 0
     assert count(ctx, stored_files) == 2
-    with ctx.session_factory() as session:
-        chunk_files = set(session.execute(select(stored_file_chunks.c.file_id)).scalars())
-        live = set(session.execute(select(imports.c.stored_file_id)).scalars()) - {None}
+    with engine_of(ctx).connect() as conn:
+        chunk_files = set(conn.execute(select(stored_file_chunks.c.file_id)).scalars())
+        live = set(conn.execute(select(imports.c.stored_file_id)).scalars()) - {None}
     assert chunk_files == live
 
     # The record and its report stay, and say when the file went.
-    answer = app.test_client().get(f"/v1/imports/{rejected['id']}", headers=auth_header)
+    answer = app.test_client().get(f"/v1/imports/{rejected.id}", headers=auth_header)
     body = answer.get_json()
-    assert body["status"] == "rejected"
-    assert body["report"] == rejected["report"]
+    assert body["status"] == ImportStatus.REJECTED
+    assert body["report"] == rejected.report
     assert datetime.fromisoformat(body["file_purged_at"]) > now
     assert count(ctx, imports) == 7
 
@@ -121,7 +120,7 @@ def test_a_statistics_file_is_kept_while_a_current_figure_came_from_it(
         ("s3.csv", ("147;2022;3,0\n",)),
         ("s4.csv", ("751;2022;3,0\n",)),
     ):
-        assert run_import(statistics(name, *rows))["status"] == "accepted"
+        assert run_import(statistics(name, *rows)).status is ImportStatus.ACCEPTED
     now = datetime.now(UTC)
     later = now + timedelta(days=5000)
     # s1's figures were all replaced (by s3 at the latest); s2 and s3 still hold
@@ -142,10 +141,9 @@ def test_a_file_stored_but_never_queued_goes_after_a_day(ctx: IngestContext) -> 
 def test_the_worker_purges_and_removes_the_drop_folder_copy(
     ctx: IngestContext, tmp_path: Path
 ) -> None:
-    drop = tmp_path / "drop"
-    drop_folder.ensure_folders(drop)
-    broken = drop / "incoming" / "broken.csv"
-    broken.write_bytes((FIXTURES / "broken_duplicate_numbers.csv").read_bytes())
+    drop, _ = drop_one(
+        tmp_path, "broken.csv", (FIXTURES / "broken_duplicate_numbers.csv").read_bytes()
+    )
     for path in drop_folder.ready_files(drop, now=time.time() + 60):
         drop_folder.import_dropped(ctx, drop, path)
     assert (drop / "rejected" / "broken.csv").exists()
@@ -158,7 +156,7 @@ def test_the_worker_purges_and_removes_the_drop_folder_copy(
     assert count(ctx, stored_files) == 0
     assert not (drop / "rejected" / "broken.csv").exists()
     report = json.loads((drop / "rejected" / "broken.csv.report.json").read_text())
-    assert report["status"] == "rejected"
+    assert report["status"] == ImportStatus.REJECTED
     assert count(ctx, imports) == 1
 
 

@@ -6,31 +6,31 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from ingesthelpers import (
+from dagtilbud_contracts.registry import validate_event
+from ingest.adapters.orm import dataset_versions, institutions, statistics_figures
+from ingest.domain.imports import ImportRun, ImportStatus
+from ingest.service_layer.context import IngestContext
+from ingest.testing.helpers import (
     REGISTER,
     STATISTICS,
     count,
     nothing_stored,
     outbox,
     register_rows,
+    report_of,
     write_register,
 )
 
-from dagtilbud_contracts.registry import validate_event
-from ingest.adapters.orm import dataset_versions, institutions, statistics_figures
-from ingest.service_layer.importing import IngestContext
-
-Run = Callable[..., dict[str, Any]]
+Run = Callable[..., ImportRun]
 
 
 def test_national_register_is_imported_with_one_event_per_institution(
     ctx: IngestContext, run_import: Run
 ) -> None:
     run = run_import(REGISTER)
-    assert run["status"] == "accepted", run["report"]
-    assert run["report"]["diff"]["added"] == 4611
+    assert run.status is ImportStatus.ACCEPTED, run.report
+    assert report_of(run)["diff"]["added"] == 4611
     assert count(ctx, institutions) == 4611
     events = outbox(ctx)
     assert len(events) == 4611
@@ -45,15 +45,15 @@ def test_national_register_is_imported_with_one_event_per_institution(
     envelope = validate_event(first)
     assert envelope.subject == first["data"]["institution_number"] == events[0]["message_key"]
     assert envelope.aggregateversion == 1
-    assert first["data"]["dataset_version"] == f"register:{run['dataset_version_id']}"
+    assert first["data"]["dataset_version"] == f"register:{run.dataset_version_id}"
 
 
 def test_the_same_file_again_is_a_no_op_that_says_so(ctx: IngestContext, run_import: Run) -> None:
     run_import(REGISTER)
     again = run_import(REGISTER)
-    assert again["status"] == "duplicate"
-    assert "already imported" in again["report"]["summary_en"]
-    assert "allerede indlæst" in again["report"]["summary_da"]
+    assert again.status is ImportStatus.DUPLICATE
+    assert "already imported" in report_of(again)["summary_en"]
+    assert "allerede indlæst" in report_of(again)["summary_da"]
     assert len(outbox(ctx)) == 4611
     assert count(ctx, dataset_versions) == 1
 
@@ -65,9 +65,9 @@ def test_one_changed_row_publishes_exactly_one_event(
     run_import(write_register(tmp_path / "v1.csv", rows))
     rows[100]["navn"] = rows[100]["navn"] + " (ny)"
     second = run_import(write_register(tmp_path / "v2.csv", rows))
-    assert second["status"] == "accepted"
-    assert second["report"]["diff"]["changed"] == 1
-    assert second["report"]["diff"]["unchanged"] == 4610
+    assert second.status is ImportStatus.ACCEPTED
+    assert report_of(second)["diff"]["changed"] == 1
+    assert report_of(second)["diff"]["unchanged"] == 4610
     events = outbox(ctx)[4611:]
     assert len(events) == 1
     (event,) = events
@@ -85,7 +85,7 @@ def test_an_institution_missing_from_a_full_register_is_closed(
     run_import(write_register(tmp_path / "v1.csv", rows))
     gone = rows.pop(7)
     run = run_import(write_register(tmp_path / "v2.csv", rows))
-    assert run["report"]["diff"]["closed"] == 1
+    assert report_of(run)["diff"]["closed"] == 1
     (event,) = outbox(ctx)[4611:]
     data = json.loads(event["payload"])
     assert event["event_type"] == "dk.dagtilbud.institution.closed.v1"
@@ -99,7 +99,7 @@ def test_statistics_publish_one_event_per_municipality_with_all_its_figures(
     ctx: IngestContext, run_import: Run
 ) -> None:
     run = run_import(STATISTICS)
-    assert run["status"] == "accepted", run["report"]
+    assert run.status is ImportStatus.ACCEPTED, run.report
     events = outbox(ctx)
     assert len(events) == 98
     by_subject = {e["message_key"]: json.loads(e["payload"]) for e in events}
@@ -124,7 +124,7 @@ def test_a_changed_figure_republishes_only_its_municipality(
     changed = tmp_path / "statistik.csv"
     changed.write_text(text, encoding="utf-8")
     run = run_import(changed)
-    assert run["report"]["diff"]["changed_figures"] == 1
+    assert report_of(run)["diff"]["changed_figures"] == 1
     (event,) = outbox(ctx)[98:]
     data = json.loads(event["payload"])
     assert data["subject"] == "kommune:147"
@@ -143,9 +143,9 @@ def test_dry_run_reports_the_diff_and_changes_nothing(
     del rows[1]
     rows.append({**rows[2], "id": "ZZ0001", "navn": "Nyt Børnehus"})
     dry = run_import(write_register(tmp_path / "v2.csv", rows), dry_run=True)
-    assert dry["status"] == "accepted"
-    assert dry["report"]["outcome"] == "dry_run"
-    diff = dry["report"]["diff"]
+    assert dry.status is ImportStatus.ACCEPTED
+    assert report_of(dry)["outcome"] == "dry_run"
+    diff = report_of(dry)["diff"]
     assert (diff["added"], diff["changed"], diff["closed"]) == (1, 1, 1)
     assert diff["added_samples"] == [{"institution_number": "ZZ0001", "name": "Nyt Børnehus"}]
     assert len(outbox(ctx)) == 4611
@@ -159,8 +159,8 @@ def test_a_broken_file_is_rejected_whole_and_leaves_no_trace(
     rows[10]["kommunekode"] = "999"
     rows[20]["id"] = rows[19]["id"]
     run = run_import(write_register(tmp_path / "broken.csv", rows))
-    assert run["status"] == "rejected"
-    codes = {(p["code"], p["row"]) for p in run["report"]["problems"]}
+    assert run.status is ImportStatus.REJECTED
+    codes = {(p["code"], p["row"]) for p in report_of(run)["problems"]}
     assert ("unknown_municipality", 12) in codes
     assert ("duplicate_institution_number", 22) in codes
     assert nothing_stored(ctx)

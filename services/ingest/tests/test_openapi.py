@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from ingesthelpers import SERVICE_ROOT
 from openapi_spec_validator import validate
 
 from dagkit.web import openapi_document
 from ingest.app import create_app
+from ingest.bootstrap import context
 from ingest.config import load_settings
+from ingest.testing.helpers import SERVICE_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data_dir = tmp_path_factory.mktemp("openapi")
     app = create_app(load_settings({"DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}))
     doc = openapi_document(app.extensions["dagkit.api"])
-    app.extensions["ingest.engine"].dispose()
+    context(app).close()
     rendered: dict[str, Any] = json.loads(json.dumps(doc))  # as served: plain JSON
     return rendered
 

@@ -6,13 +6,22 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from ingesthelpers import REGISTER, STATISTICS, count, nothing_stored, outbox
 
 from ingest.adapters.orm import dataset_versions, institutions, statistics_figures
-from ingest.service_layer.importing import IngestContext
+from ingest.domain.imports import ImportRun, ImportStatus
+from ingest.service_layer.context import IngestContext
+from ingest.testing.helpers import (
+    REGISTER,
+    STATISTICS,
+    count,
+    nothing_stored,
+    outbox,
+    report_of,
+)
+
+Run = Callable[..., ImportRun]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = sorted(
@@ -34,11 +43,11 @@ def zip_bomb(path: Path) -> Path:
 
 @pytest.mark.parametrize("path", BROKEN, ids=[p.name for p in BROKEN])
 def test_broken_file_is_rejected_and_leaves_no_trace(
-    path: Path, ctx: IngestContext, run_import: Callable[..., dict[str, Any]]
+    path: Path, ctx: IngestContext, run_import: Run
 ) -> None:
     run = run_import(path)
-    assert run["status"] == "rejected", run["report"]
-    report = run["report"]
+    assert run.status is ImportStatus.REJECTED, run.report
+    report = report_of(run)
     assert report["errors"] >= 1
     first = report["problems"][0]
     assert first["message_da"]
@@ -48,20 +57,20 @@ def test_broken_file_is_rejected_and_leaves_no_trace(
 
 
 def test_a_zip_bomb_is_refused_before_it_is_opened(
-    ctx: IngestContext, run_import: Callable[..., dict[str, Any]], tmp_path: Path
+    ctx: IngestContext, run_import: Run, tmp_path: Path
 ) -> None:
     run = run_import(zip_bomb(tmp_path / "bomb.xlsx"))
-    assert run["status"] == "rejected"
+    assert run.status is ImportStatus.REJECTED
     assert nothing_stored(ctx)
 
 
 def test_a_rejected_file_leaves_the_previous_version_current(
-    ctx: IngestContext, run_import: Callable[..., dict[str, Any]]
+    ctx: IngestContext, run_import: Run
 ) -> None:
     run_import(REGISTER)
     before = outbox(ctx)
     run = run_import(FIXTURES / "broken_duplicate_numbers.csv")
-    assert run["status"] == "rejected"
+    assert run.status is ImportStatus.REJECTED
     assert outbox(ctx) == before
     assert count(ctx, institutions) == 4611
     assert count(ctx, dataset_versions) == 1
@@ -84,12 +93,12 @@ IMPLAUSIBLE = {
 
 @pytest.mark.parametrize("name", sorted(IMPLAUSIBLE))
 def test_an_implausible_file_is_rejected_for_its_defect_with_row_and_column(
-    name: str, ctx: IngestContext, run_import: Callable[..., dict[str, Any]]
+    name: str, ctx: IngestContext, run_import: Run
 ) -> None:
     run = run_import(FIXTURES / name)
 
-    assert run["status"] == "rejected", run["report"]
-    first = run["report"]["problems"][0]
+    assert run.status is ImportStatus.REJECTED, run.report
+    first = report_of(run)["problems"][0]
     assert (first["code"], first["row"], first["column"]) == IMPLAUSIBLE[name]
     assert first["message_da"]
     assert first["message_en"]
@@ -97,14 +106,14 @@ def test_an_implausible_file_is_rejected_for_its_defect_with_row_and_column(
 
 
 def test_a_rejected_statistics_file_leaves_the_figures_and_events_as_they_were(
-    ctx: IngestContext, run_import: Callable[..., dict[str, Any]]
+    ctx: IngestContext, run_import: Run
 ) -> None:
     # 10^12 children in Frederiksberg would have moved every national figure.
-    assert run_import(STATISTICS)["status"] == "accepted"
+    assert run_import(STATISTICS).status is ImportStatus.ACCEPTED
     before = (outbox(ctx), count(ctx, statistics_figures))
 
     for name in ("broken_antal_boern.csv", "broken_dst_duplicate_area.csv"):
-        assert run_import(FIXTURES / name)["status"] == "rejected"
+        assert run_import(FIXTURES / name).status is ImportStatus.REJECTED
 
     assert (outbox(ctx), count(ctx, statistics_figures)) == before
     assert count(ctx, dataset_versions) == 1

@@ -10,22 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ingesthelpers import STATISTICS, count, outbox
 from sqlalchemy import Engine, select
 
 import search
-from dagkit.db import make_engine, make_session_factory, transaction
+from dagkit.db import make_engine, make_session_factory
 from dagkit.envelope import Envelope
 from dagkit.migrations import upgrade
 from dagkit.testing.fixtures import temporary_database
 from dagtilbud_contracts.registry import validate_event
 from ingest.adapters.orm import dataset_versions, statistics_figures
-from ingest.service_layer.importing import IngestContext
+from ingest.domain.imports import ImportRun, ImportStatus
+from ingest.service_layer.context import IngestContext
+from ingest.testing.helpers import STATISTICS, count, engine_of, outbox, report_of
 from search.adapters.orm import municipality_statistics, national_figures
 from search.domain.figures import national_figures as compute_national
 from search.service_layer.handlers import apply_events
+from search.service_layer.unit_of_work import SqlSearchUnitOfWork
 
-Run = Callable[..., dict[str, Any]]
+Run = Callable[..., ImportRun]
 SEARCH_ROOT = Path(search.__file__).resolve().parents[2]
 HEADER = "kommunekode;kommune;aar;normering_0_2;normering_3_5\n"
 
@@ -45,8 +47,9 @@ def events(ctx: IngestContext, start: int = 0) -> list[Envelope]:
 
 
 def apply(engine: Engine, batch: list[Envelope]) -> None:
-    with transaction(make_session_factory(engine)) as session:
-        apply_events(session, batch)
+    with SqlSearchUnitOfWork(make_session_factory(engine)) as uow:
+        apply_events(uow.read_model, batch)
+        uow.commit()
 
 
 def national(engine: Engine, indicator: str, year: int) -> tuple[float | None, int]:
@@ -66,9 +69,9 @@ def figures(data: dict[str, Any]) -> dict[tuple[str, int], float | None]:
 
 def held(ctx: IngestContext, code: int, indicator: str, year: int) -> bool:
     sf = statistics_figures
-    with ctx.session_factory() as session:
+    with engine_of(ctx).connect() as conn:
         return (
-            session.execute(
+            conn.execute(
                 select(sf.c.value).where(
                     sf.c.municipality_code == code, sf.c.indicator == indicator, sf.c.year == year
                 )
@@ -90,8 +93,8 @@ def test_a_missing_marker_withdraws_the_figure_and_national_figures_recompute(
     path = tmp_path / "tilbagetraek.csv"
     path.write_text(HEADER + "147;Frederiksberg;2023;..;\n", encoding="utf-8")
     run = run_import(path)
-    assert run["status"] == "accepted", run["report"]
-    diff = run["report"]["diff"]
+    assert run.status is ImportStatus.ACCEPTED, run.report
+    diff = report_of(run)["diff"]
     assert (diff["changed_figures"], diff["removed_figures"]) == (0, 1)
     assert diff["removed_samples"] == [
         {"municipality_code": 147, "indicator": "normering_0_2", "year": 2023}
@@ -134,9 +137,9 @@ def test_withdrawing_a_figure_the_portal_does_not_hold_changes_nothing(
     path = tmp_path / "intet.csv"
     path.write_text(HEADER + "147;Frederiksberg;2010;..;..\n", encoding="utf-8")
     run = run_import(path)
-    assert run["status"] == "accepted", run["report"]
-    assert run["report"]["diff"]["removed_figures"] == 0
-    assert run["report"]["diff"]["unchanged_figures"] == 2
+    assert run.status is ImportStatus.ACCEPTED, run.report
+    assert report_of(run)["diff"]["removed_figures"] == 0
+    assert report_of(run)["diff"]["unchanged_figures"] == 2
     assert len(outbox(ctx)) == 98
     assert not held(ctx, 147, "normering_0_2", 2010)
 
@@ -147,7 +150,7 @@ def test_a_figure_is_never_stored_as_missing(
     path = tmp_path / "ny.csv"
     path.write_text(HEADER + "101;København;2023;3,1;..\n", encoding="utf-8")
     run = run_import(path)
-    assert run["status"] == "accepted", run["report"]
+    assert run.status is ImportStatus.ACCEPTED, run.report
     (event,) = events(ctx)
     assert figures(event.data) == {("normering_0_2", 2023): 3.1}
     assert count(ctx, statistics_figures) == 1
@@ -159,12 +162,12 @@ def test_withdrawing_every_figure_of_a_municipality_is_refused(
 ) -> None:
     first = tmp_path / "v1.csv"
     first.write_text(HEADER + "101;København;2023;3,1;5,8\n", encoding="utf-8")
-    assert run_import(first)["status"] == "accepted"
+    assert run_import(first).status is ImportStatus.ACCEPTED
     path = tmp_path / "alt.csv"
     path.write_text(HEADER + "101;København;2023;..;..\n", encoding="utf-8")
     run = run_import(path, dry_run=dry_run)
-    assert run["status"] == "rejected"
-    (problem,) = run["report"]["problems"]
+    assert run.status is ImportStatus.REJECTED
+    (problem,) = report_of(run)["problems"]
     assert problem["code"] == "all_figures_withdrawn"
     assert "København (101)" in problem["message_en"]
     assert "København (101)" in problem["message_da"]
@@ -178,11 +181,11 @@ def test_a_dst_table_withdraws_with_its_missing_marker_too(
 ) -> None:
     first = tmp_path / "portal.csv"
     first.write_text(HEADER + "101;København;2023;3,1;5,8\n", encoding="utf-8")
-    assert run_import(first)["status"] == "accepted"
+    assert run_import(first).status is ImportStatus.ACCEPTED
     boern8 = tmp_path / "BOERN8.csv"
     boern8.write_text("KOMMUNEDK;PASKAT;TID;INDHOLD\n101;2;2023;..\n", encoding="utf-8")
     run = run_import(boern8)
-    assert run["status"] == "accepted", run["report"]
-    assert run["report"]["diff"]["removed_figures"] == 1
+    assert run.status is ImportStatus.ACCEPTED, run.report
+    assert report_of(run)["diff"]["removed_figures"] == 1
     (event,) = events(ctx, 1)
     assert figures(event.data) == {("normering_3_5", 2023): 5.8}

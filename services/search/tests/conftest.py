@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -8,21 +7,19 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from searchhelpers import (
+from dagkit.db import make_engine
+from dagkit.migrations import upgrade
+from dagkit.testing.fixtures import temporary_database
+from search.app import create_app
+from search.bootstrap import context
+from search.config import load_settings
+from search.testing.events import (
     SERVICE_ROOT,
     apply_all,
     generated_profile_events,
     institution_events,
     statistics_events,
 )
-
-from dagkit.db import make_engine
-from dagkit.migrations import upgrade
-from dagkit.testing.fixtures import temporary_database
-from search.app import create_app
-from search.config import load_settings
 
 
 @pytest.fixture
@@ -75,5 +72,4 @@ def make_search_app(
 
     yield make
     for app in apps:
-        app.extensions["search.engine"].dispose()
-        app.extensions["search.redis"].close()
+        context(app).close()

@@ -44,6 +44,7 @@ def schema(
     # Hypothesis would otherwise keep its cache in ./.hypothesis.
     set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
     from search.app import create_app
+    from search.bootstrap import context
     from search.config import load_settings
 
     app = create_app(
@@ -58,8 +59,7 @@ def schema(
         )
     )
     yield schemathesis.openapi.from_wsgi("/openapi.json", app)
-    app.extensions["search.engine"].dispose()
-    app.extensions["search.redis"].close()
+    context(app).close()
     set_hypothesis_home_dir(None)
 
 
@@ -84,7 +84,7 @@ def _only_documented_refusals(ctx: Any, response: Any, case: Any) -> None:
 def _operations() -> list[Any]:
     import json
 
-    from searchhelpers import SERVICE_ROOT
+    from search.testing.events import SERVICE_ROOT
 
     document = json.loads((SERVICE_ROOT / "openapi.json").read_text())
     return [

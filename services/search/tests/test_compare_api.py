@@ -10,15 +10,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from searchhelpers import institution_events, statistics_events
 from sqlalchemy import Engine
 
-from dagkit.db import make_session_factory, transaction
 from dagkit.envelope import Envelope
 from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
-from search.api.compare import significance
-from search.service_layer.handlers import apply_events
+from search.domain.comparison import significance
+from search.testing.events import apply_batch, institution_events, statistics_events
 
 HELSINGOER = 217  # normering_dagpleje 0: no dagpleje
 
@@ -57,14 +55,13 @@ CLOSE = _pair("normering_0_2", "0.5")
 @pytest.fixture
 def app(search_engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
     codes = {101, HELSINGOER, *EXACT, *CLOSE}
-    with transaction(make_session_factory(search_engine)) as session:
-        apply_events(
-            session,
-            [
-                *statistics_events(),
-                *(event for code in codes for event in INSTITUTIONS[code][:3]),
-            ],
-        )
+    apply_batch(
+        search_engine,
+        [
+            *statistics_events(),
+            *(event for code in codes for event in INSTITUTIONS[code][:3]),
+        ],
+    )
     return make_search_app(pg_database)
 
 

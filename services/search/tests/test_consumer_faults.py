@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 
 import pytest
-from searchhelpers import institution_events, publish
 from sqlalchemy import Engine, select
 
 from dagkit.consumer import ConsumerRunner
@@ -19,6 +18,7 @@ from dagkit.kafka import dead_letter_topic, ensure_topics, make_consumer, make_p
 from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions
 from search.service_layer.rebuild import consumer_spec
+from search.testing.events import institution_events, publish
 
 
 @pytest.mark.slow

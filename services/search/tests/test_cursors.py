@@ -16,7 +16,7 @@ from flask import Flask
 
 from search.adapters.cursor_secret import SECRET_FILE, instance_secret
 from search.config import load_settings
-from search.service_layer.searching import SearchQuery
+from search.domain.search import SearchQuery
 
 AARHUS = {"lat": 56.1572, "lon": 10.2107, "radius_km": 10, "limit": 5}
 SECRET_A = "a" * 40

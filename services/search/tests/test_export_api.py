@@ -10,15 +10,13 @@ from datetime import datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from searchhelpers import institution_events, statistics_events
 from sqlalchemy import Engine, func, select
 
-from dagkit.db import make_session_factory, transaction
 from dagkit.web import openapi_document
 from dagtilbud_contracts.registry import new_event
 from search.adapters.orm import institutions
 from search.api.export import COLUMNS, FACT_COLUMNS, csv_cell
-from search.service_layer.handlers import apply_events
+from search.testing.events import apply_batch, institution_events, statistics_events
 
 LOADED = 300
 FORMULA_NAME = '=HYPERLINK("http://example.invalid";"Klik; her")'
@@ -42,8 +40,7 @@ def engine(search_engine: Engine) -> Engine:
         },
         aggregate_version=1,
     )
-    with transaction(make_session_factory(search_engine)) as session:
-        apply_events(session, [*statistics_events(), *events, closed, formula])
+    apply_batch(search_engine, [*statistics_events(), *events, closed, formula])
     return search_engine
 
 
@@ -208,18 +205,17 @@ def test_exports_are_in_danish_alphabetical_order(
     client: FlaskClient, search_engine: Engine
 ) -> None:
     [template] = institution_events(limit=1)
-    with transaction(make_session_factory(search_engine)) as session:
-        apply_events(
-            session,
-            [
-                new_event(
-                    "dk.dagtilbud.institution.registered.v1",
-                    template.data | {"institution_number": number, "name": name},
-                    aggregate_version=1,
-                )
-                for number, name in DANISH
-            ],
-        )
+    apply_batch(
+        search_engine,
+        [
+            new_event(
+                "dk.dagtilbud.institution.registered.v1",
+                template.data | {"institution_number": number, "name": name},
+                aggregate_version=1,
+            )
+            for number, name in DANISH
+        ],
+    )
     ours = {number for number, _ in DANISH}
     _raw, rows = _csv(client)
     assert [(r["number"], r["name"]) for r in rows if r["number"] in ours] == DANISH

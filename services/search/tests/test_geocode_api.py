@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from dagkit.web import create_service_app, openapi_document
+from dagkit.web import create_service_app, install_context, openapi_document
+from search.adapters.reference_files import load_geocoder
 from search.api.geocode import blp
-from search.domain.geocoding import PostcodeGeocoder
+from search.testing.fakes import fake_context
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 
@@ -20,7 +21,7 @@ DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 @pytest.fixture(scope="module")
 def app() -> Flask:
     app, api = create_service_app("search", {}, title="t")
-    app.extensions["search.geocoder"] = PostcodeGeocoder.load(DATA_DIR)
+    install_context(app, fake_context(geocoder=load_geocoder(DATA_DIR)))
     api.register_blueprint(blp)
     return app
 

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from searchhelpers import DATA
 
+from search.adapters.reference_files import load_geocoder
 from search.api.institutions import SearchArgsSchema
+from search.bootstrap import context
 from search.domain.geo import haversine_m
 from search.domain.geocoding import PostcodeGeocoder
-from search.service_layer.searching import SearchQuery
+from search.domain.search import SearchQuery
+from search.testing.events import DATA
 
 Ring = Sequence[Sequence[float]]
 
@@ -57,7 +59,7 @@ class Land:
 
 @pytest.fixture(scope="module")
 def geocoder() -> PostcodeGeocoder:
-    return PostcodeGeocoder.load(DATA)
+    return load_geocoder(DATA)
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +114,8 @@ def app(national_url: str, redis_client: Any, make_search_app: Callable[..., Fla
 def test_a_search_from_every_postcode_finds_its_own_institutions(
     app: Flask, units_by_postcode: dict[str, list[dict[str, str]]]
 ) -> None:
-    geocoder = app.extensions["search.geocoder"]
-    searcher = app.extensions["search.searcher"]
+    geocoder = context(app).geocoder
+    searcher = context(app).searcher
     radius_km = SearchArgsSchema().fields["radius_km"].load_default
     none_found = []
     found = total = 0

@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from searchhelpers import apply_all, institution_events
 
+from dagkit.envelope import Envelope
+from dagtilbud_contracts import institution
 from dagtilbud_contracts.registry import new_event
-from search.service_layer.searching import SearchQuery
+from search.bootstrap import context
+from search.domain.search import SearchQuery
+from search.testing.events import apply_all, institution_events
 
 
 @pytest.fixture
@@ -42,6 +45,14 @@ def all_pages(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         cursor = body["next_cursor"]
         if cursor is None:
             return hits
+
+
+def newcomer(number: str, name: str, location: dict[str, float], **changes: Any) -> Envelope:
+    """A newly registered institution at ``location``, otherwise like the first
+    of the national data."""
+    [template] = institution_events(limit=1)
+    payload = template.data | {"institution_number": number, "name": name, "location": location}
+    return new_event(institution.REGISTERED, payload | changes, aggregate_version=1)
 
 
 AARHUS = {"lat": 56.1572, "lon": 10.2107}
@@ -74,7 +85,7 @@ def test_a_postcode_is_geocoded_and_an_unknown_one_gets_suggestions(app: Flask) 
     assert bad.get_json()["suggestions"]
 
 
-FILTERS = [
+FILTERS: list[tuple[dict[str, Any], Callable[..., Any]]] = [
     ({"age_group": "0-2"}, lambda h, d: h["accepts_0_2"]),
     ({"age_group": "3-5"}, lambda h, d: h["accepts_3_5"]),
     ({"kind": "vuggestue,dagpleje"}, lambda h, d: h["kind"] in ("vuggestue", "dagpleje")),
@@ -176,17 +187,7 @@ def test_cursor_pages_neither_skip_nor_repeat_while_events_arrive(
     cursor = first["next_cursor"]
     # Events arrive between pages: a new institution right at the centre (it sorts
     # before the cursor) and a renamed one further out.
-    [template] = institution_events(limit=1)
-    newcomer = template.data | {
-        "institution_number": "ZZ9001",
-        "name": "Nyt Børnehus",
-        "municipality_code": 751,
-        "location": {"lat": AARHUS["lat"], "lon": AARHUS["lon"]},
-    }
-    apply_all(
-        national_url,
-        [new_event("dk.dagtilbud.institution.registered.v1", newcomer, aggregate_version=1)],
-    )
+    apply_all(national_url, [newcomer("ZZ9001", "Nyt Børnehus", AARHUS, municipality_code=751)])
     while cursor:
         body = client.get("/v1/search", query_string={**params, "cursor": cursor}).get_json()
         seen.extend(h["institution_number"] for h in body["hits"])
@@ -196,7 +197,7 @@ def test_cursor_pages_neither_skip_nor_repeat_while_events_arrive(
 
 
 def test_redis_and_database_paths_give_identical_results_on_national_data(app: Flask) -> None:
-    searcher = app.extensions["search.searcher"]
+    searcher = context(app).searcher
     rng = random.Random(7)
     for _ in range(40):
         query = SearchQuery(
@@ -256,16 +257,9 @@ def test_a_cached_answer_is_never_older_than_a_second_after_an_event(
     again = client.get("/v1/search", query_string=params)
     assert again.headers["X-Cache"] == "hit"
     assert again.get_json() == first.get_json()
-    [template] = institution_events(limit=1)
-    newcomer = template.data | {
-        "institution_number": "ZZ9002",
-        "name": "Odense Nye Børnehus",
-        "municipality_code": 461,
-        "location": {"lat": params["lat"], "lon": params["lon"]},
-    }
+    odense = {"lat": params["lat"], "lon": params["lon"]}
     apply_all(
-        national_url,
-        [new_event("dk.dagtilbud.institution.registered.v1", newcomer, aggregate_version=1)],
+        national_url, [newcomer("ZZ9002", "Odense Nye Børnehus", odense, municipality_code=461)]
     )
     applied = time.monotonic()
     while True:
@@ -297,11 +291,11 @@ def test_the_redis_path_recovers_by_itself_when_redis_returns(app: Flask, redis_
 
     import redis as redis_lib
 
-    searcher = app.extensions["search.searcher"]
+    searcher = context(app).searcher
     query = SearchQuery(lat=AARHUS["lat"], lon=AARHUS["lon"], radius_km=4)
     assert searcher.search(query).geo_source == "redis"
     admin = redis_lib.Redis.from_url(redis_url)
-    admin.execute_command("CLIENT", "PAUSE", 1500, "ALL")  # Redis stops answering
+    admin.client_pause(1500, all=True)  # Redis stops answering
     try:
         assert searcher.search(query).geo_source == "database"
     finally:
@@ -329,18 +323,8 @@ DANISH_ORDER = [
 
 
 def test_sorting_by_name_follows_the_danish_alphabet(app: Flask, national_url: str) -> None:
-    [template] = institution_events(limit=1)
     events = [
-        new_event(
-            "dk.dagtilbud.institution.registered.v1",
-            template.data
-            | {
-                "institution_number": number,
-                "name": name,
-                "location": {"lat": KATTEGAT["lat"], "lon": KATTEGAT["lon"] + i * 0.001},
-            },
-            aggregate_version=1,
-        )
+        newcomer(number, name, {"lat": KATTEGAT["lat"], "lon": KATTEGAT["lon"] + i * 0.001})
         for i, (number, name) in enumerate(reversed(DANISH_ORDER))
     ]
     apply_all(national_url, events)

@@ -8,23 +8,20 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from searchhelpers import statistics_events
 from sqlalchemy import Engine
 
-from dagkit.db import make_session_factory, transaction
 from dagkit.web import openapi_document
 from dagtilbud_contracts.vocabulary import INDICATORS
 from search.api.statistics import METHOD_DESCRIPTION_DA
 from search.domain import figures
-from search.service_layer.handlers import apply_events
+from search.testing.events import apply_batch, statistics_events
 
 BETTER_LOWER = ("normering_0_2", "normering_3_5", "normering_dagpleje")
 
 
 @pytest.fixture
 def app(search_engine: Engine, pg_database: str, make_search_app: Callable[..., Flask]) -> Flask:
-    with transaction(make_session_factory(search_engine)) as session:
-        apply_events(session, statistics_events())
+    apply_batch(search_engine, statistics_events())
     return make_search_app(pg_database)
 
 

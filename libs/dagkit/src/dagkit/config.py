@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -19,35 +19,31 @@ class ConfigError(Exception):
     """One or more settings are missing or malformed."""
 
 
-class KafkaAddress(fields.String):
+class _Matching(fields.String):
+    """A string setting that must match ``pattern``; ``problem`` says how it does not."""
+
+    pattern: ClassVar[str]
+    problem: ClassVar[str]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Regexp(self.pattern, error=self.problem), **kwargs)
+
+
+class KafkaAddress(_Matching):
     """host:port[,host:port...]"""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            validate=validate.Regexp(
-                r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}(,[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5})*$",
-                error="must be host:port[,host:port...]",
-            ),
-            **kwargs,
-        )
+    pattern = r"^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}(,[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5})*$"
+    problem = "must be host:port[,host:port...]"
 
 
-class DatabaseUrl(fields.String):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            validate=validate.Regexp(
-                r"^(postgresql(\+psycopg)?|sqlite)://",
-                error="must be a postgresql:// or sqlite:// URL",
-            ),
-            **kwargs,
-        )
+class DatabaseUrl(_Matching):
+    pattern = r"^(postgresql(\+psycopg)?|sqlite)://"
+    problem = "must be a postgresql:// or sqlite:// URL"
 
 
-class RedisUrl(fields.String):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            validate=validate.Regexp(r"^rediss?://", error="must be a redis:// URL"), **kwargs
-        )
+class RedisUrl(_Matching):
+    pattern = r"^rediss?://"
+    problem = "must be a redis:// URL"
 
 
 class BaseSettingsSchema(Schema):
@@ -71,6 +67,12 @@ class BaseSettingsSchema(Schema):
     )
     # Loopback unless the platform scrapes from outside (a pod: 0.0.0.0).
     metrics_addr = fields.IP(data_key="METRICS_ADDR", load_default="127.0.0.1")
+
+
+class RedisSettingsSchema(BaseSettingsSchema):
+    """The settings of a service that has Redis beside the platform's."""
+
+    redis_url = RedisUrl(data_key="REDIS_URL", load_default="redis://127.0.0.1:6379/0")
 
 
 def load_settings(schema: Schema, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -45,11 +45,7 @@ class DeadLetter:
     def as_record(self) -> _Record:
         """The original message, as the consumer read it."""
         return _Record(
-            topic=self.original_topic,
-            partition=self.original_partition,
-            offset=self.original_offset,
-            key=self.key,
-            value=self.value,
+            self.original_topic, self.original_partition, self.original_offset, self.key, self.value
         )
 
     def to_json(self, status: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ history creates them beside the service's tables."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -43,6 +44,13 @@ class KitTables:
     aggregate_versions: Table
 
 
+def _group_table(name: str, metadata: MetaData, keys: list[str], *columns: Column[Any]) -> Table:
+    """A table of the consumer groups' rows: the group and ``keys`` (strings)
+    are its primary key, so each group keeps its own."""
+    key_columns = [Column(key, String(200), primary_key=True) for key in ["consumer_group", *keys]]
+    return Table(name, metadata, *key_columns, *columns)
+
+
 def add_kit_tables(metadata: MetaData) -> KitTables:
     outbox = Table(
         "kit_outbox",
@@ -63,23 +71,20 @@ def add_kit_tables(metadata: MetaData) -> KitTables:
         postgresql_where=text("sent_at IS NULL"),
         sqlite_where=text("sent_at IS NULL"),
     )
-    inbox = Table(
+    inbox = _group_table(
         "kit_inbox",
         metadata,
-        Column("consumer_group", String(200), primary_key=True),
-        Column("event_id", String(200), primary_key=True),
+        ["event_id"],
         Column("topic", String(200), nullable=False),
         Column("kafka_partition", Integer, nullable=False),
         Column("kafka_offset", BigInteger, nullable=False),
         Column("outcome", String(20), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
-    aggregate_versions = Table(
+    aggregate_versions = _group_table(
         "kit_aggregate_versions",
         metadata,
-        Column("consumer_group", String(200), primary_key=True),
-        Column("topic", String(200), primary_key=True),
-        Column("subject", String(200), primary_key=True),
+        ["topic", "subject"],
         Column("version", BigInteger, nullable=False),
     )
     return KitTables(outbox=outbox, inbox=inbox, aggregate_versions=aggregate_versions)

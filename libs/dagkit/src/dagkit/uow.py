@@ -38,8 +38,14 @@ class AbstractUnitOfWork(abc.ABC):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # After a commit there is nothing left to roll back.
-        self.rollback()
+        try:
+            # After a commit there is nothing left to roll back.
+            self.rollback()
+        finally:
+            self.close()
+
+    def close(self) -> None:  # noqa: B027 - most fakes hold nothing to release
+        """Release what the unit of work holds (a connection)."""
 
     @abc.abstractmethod
     def commit(self) -> None: ...
@@ -66,16 +72,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         self.open_repositories(self.session)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            super().__exit__(exc_type, exc, tb)
-        finally:
-            self.session.close()
+    def close(self) -> None:
+        self.session.close()
 
     def open_repositories(self, session: Session) -> None:
         """Set the service's repositories on ``self``, over ``session``."""

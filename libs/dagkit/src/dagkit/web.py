@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
@@ -17,8 +17,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
-from dagkit.health import Check
-from dagkit.logging import new_correlation_id, set_correlation_id
+from dagkit.context import DatabaseContext
+from dagkit.health import Check, database_check, kafka_check
+from dagkit.logging import configure_logging, new_correlation_id, set_correlation_id
 from dagkit.metrics import HTTP_REQUEST_SECONDS
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,32 @@ def create_service_app(
     return app, api
 
 
+def create_database_app(
+    service: str,
+    settings: Mapping[str, Any],
+    blueprints: Iterable[Blueprint],
+    *,
+    checks: Mapping[str, Check] | None = None,
+    **options: Any,
+) -> Flask:
+    """The app of a service whose views need only its settings and database
+    (a ``DatabaseContext``): ready once the database and Kafka, which its relay
+    publishes to, answer, and every one of ``checks``. ``options`` are
+    ``create_service_app``'s (title, description, ...)."""
+    configure_logging(service, settings["log_level"])
+    context = DatabaseContext.from_settings(service, settings)
+    readiness = {
+        "database": database_check(context.engine),
+        "kafka": kafka_check(settings["kafka_bootstrap_servers"]),
+        **(checks or {}),
+    }
+    app, api = create_service_app(service, readiness, **options)
+    install_context(app, context)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    return app
+
+
 def http_error_handler(
     api: Api, extra_keys: Sequence[str] = ()
 ) -> Callable[[HTTPException], tuple[dict[str, Any], int, Headers]]:
@@ -171,6 +198,14 @@ def current_context(kind: type[T], app: Flask | None = None) -> T:
     if not isinstance(value, kind):
         raise TypeError(f"the app's context is a {type(value).__name__}, not a {kind.__name__}")
     return value
+
+
+def close_context(app: Flask) -> None:
+    """Release what the app's context holds (engine, clients): its ``close()``,
+    where it has one. For tests and tools that build many apps."""
+    close = getattr(app.extensions.get(CONTEXT_KEY), "close", None)
+    if close is not None:
+        close()
 
 
 def openapi_document(api: Api) -> dict[str, Any]:

@@ -7,10 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from dagkit.db import engine_from_settings
 from dagkit.health import database_check, kafka_check
 from dagkit.logging import configure_logging
-from dagkit.web import create_service_app
+from dagkit.web import create_service_app, install_context
 from ingest.api import blueprints
 from ingest.api.errors import register_error_handlers
 from ingest.api.security import BEARER, SECURITY_SCHEME
@@ -21,11 +20,12 @@ from ingest.config import SERVICE, load_settings
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     settings = settings if settings is not None else load_settings()
     configure_logging(SERVICE, settings["log_level"])
-    engine = engine_from_settings(SERVICE, settings)
+    ctx = build_context(settings)
+    assert ctx.engine is not None
     app, api = create_service_app(
         SERVICE,
         {
-            "database": database_check(engine),
+            "database": database_check(ctx.engine),
             "kafka": kafka_check(settings["kafka_bootstrap_servers"]),
         },
         title="Dagtilbudsportalen ingest API",
@@ -35,11 +35,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         ),
         import_name=__name__,
     )
-    app.extensions["ingest.settings"] = dict(settings)
-    app.extensions["ingest.engine"] = engine
-    app.extensions["ingest.context"] = build_context(settings, engine)
+    install_context(app, ctx)
     # Werkzeug answers 413 itself before a larger body is read.
-    app.config["MAX_CONTENT_LENGTH"] = settings["max_upload_bytes"] + 64 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = ctx.max_upload_bytes + 64 * 1024
     register_error_handlers(app, api)
     api.spec.components.security_scheme(BEARER, SECURITY_SCHEME)
     for blueprint in blueprints:

@@ -1,29 +1,45 @@
-"""Builds the ingest service's context from its settings (one place for every
-entrypoint: HTTP, worker, CLI)."""
+"""The composition root: builds the ingest service's context from its
+settings (one place for every entrypoint: HTTP, worker, CLI) and hands views
+the context of their app."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from dagkit.db import engine_from_settings, make_session_factory
+from ingest.adapters.reference_files import load_reference
 from ingest.config import SERVICE
-from ingest.domain.reference import ReferenceData
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
+from ingest.service_layer.unit_of_work import SqlIngestUnitOfWork
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def build_context(settings: Mapping[str, Any], engine: Engine | None = None) -> IngestContext:
     engine = engine or engine_from_settings(SERVICE, settings)
+    session_factory = make_session_factory(engine)
     return IngestContext(
-        session_factory=make_session_factory(engine),
-        reference=ReferenceData.load(Path(settings["reference_dir"])),
+        uow=lambda: SqlIngestUnitOfWork(session_factory),
+        reference=load_reference(Path(settings["reference_dir"])),
         work_dir=Path(settings["work_dir"]),
         max_upload_bytes=settings["max_upload_bytes"],
         max_closure_pct=settings["max_closure_pct"],
         keep_files_days=settings["keep_files_days"],
         keep_replaced_files_days=settings["keep_replaced_files_days"],
+        upload_token=settings.get("upload_token"),
         pause_before_commit_seconds=settings["pause_before_commit_seconds"],
+        engine=engine,
     )
+
+
+def context(app: Flask | None = None) -> IngestContext:
+    """The context of the current app (or ``app``)."""
+    # Imported here: the worker and the CLI build a context without the web stack.
+    from dagkit.web import current_context
+
+    return current_context(IngestContext, app)

@@ -16,49 +16,51 @@ PORT = 8001
 DEFAULT_REFERENCE_DIR = str(Path(__file__).resolve().parents[4] / "data")
 
 
+# What a setting is for, where its name does not say (the settings' documentation).
+_ABOUT = {
+    "INGEST_UPLOAD_TOKEN": "Bearer token for DST uploads until the auth service issues them",
+    "INGEST_MAX_CLOSURE_PCT": "A register import that closes more than this share of the "
+    "active institutions needs the uploader's confirmation",
+    "INGEST_KEEP_FILES_DAYS": "Files of rejected, duplicate and failed imports and dry runs",
+    "INGEST_KEEP_REPLACED_FILES_DAYS": "Files of accepted imports, counted from when a newer "
+    "dataset version of the same kind replaced theirs",
+}
+
+
+def _setting(
+    field: type[fields.Field[Any]],
+    variable: str,
+    default: Any,
+    valid: validate.Validator | None = None,
+) -> fields.Field[Any]:
+    """A setting read from ``variable``, with its default and its valid values."""
+    metadata = {"description": _ABOUT[variable]} if variable in _ABOUT else {}
+    return field(data_key=variable, load_default=default, validate=valid, metadata=metadata)
+
+
+_DAYS = validate.Range(min=0, max=3650)
+
+
 class IngestSettingsSchema(BaseSettingsSchema):
-    max_upload_bytes = fields.Integer(
-        data_key="INGEST_MAX_UPLOAD_BYTES",
-        load_default=50 * 1024 * 1024,
-        validate=validate.Range(min=1024),
+    max_upload_bytes = _setting(
+        fields.Integer, "INGEST_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, validate.Range(min=1024)
     )
-    upload_token = fields.String(
-        data_key="INGEST_UPLOAD_TOKEN",
-        load_default=None,
-        validate=validate.Length(min=32, error="must be at least 32 characters"),
-        metadata={"description": "Bearer token for DST uploads until the auth service issues them"},
+    upload_token = _setting(
+        fields.String,
+        "INGEST_UPLOAD_TOKEN",
+        None,
+        validate.Length(min=32, error="must be at least 32 characters"),
     )
-    work_dir = fields.String(data_key="INGEST_WORK_DIR", load_default=None)
-    drop_dir = fields.String(data_key="INGEST_DROP_DIR", load_default=None)
-    reference_dir = fields.String(data_key="REFERENCE_DATA_DIR", load_default=DEFAULT_REFERENCE_DIR)
-    max_closure_pct = fields.Float(
-        data_key="INGEST_MAX_CLOSURE_PCT",
-        load_default=5.0,
-        validate=validate.Range(min=0, max=100),
-        metadata={
-            "description": "A register import that closes more than this share of the active "
-            "institutions needs the uploader's confirmation"
-        },
+    work_dir = _setting(fields.String, "INGEST_WORK_DIR", None)
+    drop_dir = _setting(fields.String, "INGEST_DROP_DIR", None)
+    reference_dir = _setting(fields.String, "REFERENCE_DATA_DIR", DEFAULT_REFERENCE_DIR)
+    max_closure_pct = _setting(fields.Float, "INGEST_MAX_CLOSURE_PCT", 5.0, validate.Range(0, 100))
+    keep_files_days = _setting(fields.Integer, "INGEST_KEEP_FILES_DAYS", 30, _DAYS)
+    keep_replaced_files_days = _setting(
+        fields.Integer, "INGEST_KEEP_REPLACED_FILES_DAYS", 365, _DAYS
     )
-    keep_files_days = fields.Integer(
-        data_key="INGEST_KEEP_FILES_DAYS",
-        load_default=30,
-        validate=validate.Range(min=0, max=3650),
-        metadata={"description": "Files of rejected, duplicate and failed imports and dry runs"},
-    )
-    keep_replaced_files_days = fields.Integer(
-        data_key="INGEST_KEEP_REPLACED_FILES_DAYS",
-        load_default=365,
-        validate=validate.Range(min=0, max=3650),
-        metadata={
-            "description": "Files of accepted imports, counted from when a newer dataset "
-            "version of the same kind replaced theirs"
-        },
-    )
-    pause_before_commit_seconds = fields.Float(
-        data_key="INGEST_FAULT_PAUSE_BEFORE_COMMIT_SECONDS",
-        load_default=0.0,
-        validate=validate.Range(min=0, max=600),
+    pause_before_commit_seconds = _setting(
+        fields.Float, "INGEST_FAULT_PAUSE_BEFORE_COMMIT_SECONDS", 0.0, validate.Range(0, 600)
     )
 
 

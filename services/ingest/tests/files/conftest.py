@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ingest.adapters.files import read_file
+from ingest.adapters.reference_files import load_reference
 from ingest.domain.model import ParsedFile
 from ingest.domain.reference import ReferenceData
 
@@ -16,11 +17,13 @@ REPO = Path(__file__).resolve().parents[4]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 Read = Callable[..., ParsedFile]
+Problems = list[tuple[str, int | None, str | None, str | None]]
+Figures = dict[tuple[int, str, int], float | None]
 
 
 @pytest.fixture(scope="session")
 def reference() -> ReferenceData:
-    return ReferenceData.load(REPO / "data")
+    return load_reference(REPO / "data")
 
 
 @pytest.fixture
@@ -44,3 +47,37 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+@pytest.fixture
+def read_text(read: Read, write: Callable[..., Path]) -> Read:
+    """Reads a small file written for one test: the text (or bytes), then
+    write's name and encoding, then read's keywords."""
+
+    def _read_text(
+        text: str | bytes, name: str = "upload.csv", encoding: str = "utf-8", **kwargs: Any
+    ) -> ParsedFile:
+        return read(write(text, name, encoding), **kwargs)
+
+    return _read_text
+
+
+@pytest.fixture
+def where() -> Callable[[ParsedFile], Problems]:
+    """A result's problems as (code, row, column, value), which is what most
+    tests compare."""
+
+    def _where(result: ParsedFile) -> Problems:
+        return [(p.code, p.row, p.column, p.value) for p in result.problems]
+
+    return _where
+
+
+@pytest.fixture
+def values() -> Callable[[ParsedFile], Figures]:
+    """A result's figures by key: (municipality, indicator, year) -> value."""
+
+    def _values(result: ParsedFile) -> Figures:
+        return {f.key: f.value for f in result.figures}
+
+    return _values

@@ -13,12 +13,12 @@ import pytest
 from ingest.adapters.files import xlsx
 from ingest.domain.model import FileRejected, ParsedFile, Severity
 
+Read = Callable[..., ParsedFile]
+Write = Callable[..., Path]
+Where = Callable[[ParsedFile], list[tuple[str, int | None, str | None, str | None]]]
+
 STATISTICS_HEADER = "kommunekode;aar;normering_0_2\n"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-def where(result: ParsedFile) -> list[tuple[str, int | None, str | None, str | None]]:
-    return [(p.code, p.row, p.column, p.value) for p in result.problems]
 
 
 def refused(read: Callable[..., ParsedFile], path: Path | str, **kwargs: object) -> str:
@@ -30,44 +30,40 @@ def refused(read: Callable[..., ParsedFile], path: Path | str, **kwargs: object)
 # --- not a table at all -------------------------------------------------------------
 
 
-def test_empty_file(read: Callable[..., ParsedFile]) -> None:
+def test_empty_file(read: Read) -> None:
     assert refused(read, "empty.csv") == "empty_file"
 
 
 @pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\r\n\r\n  \n", b";;;\n;;;\n"])
-def test_blank_files_are_empty(
-    read: Callable[..., ParsedFile], write: Callable[..., Path], content: bytes
-) -> None:
+def test_blank_files_are_empty(read: Read, write: Write, content: bytes) -> None:
     assert refused(read, write(content)) == "empty_file"
 
 
-def test_binary_garbage(read: Callable[..., ParsedFile]) -> None:
+def test_binary_garbage(read: Read) -> None:
     assert refused(read, "garbage.bin") == "not_a_table"
 
 
-def test_binary_garbage_named_xls_says_so(read: Callable[..., ParsedFile]) -> None:
+def test_binary_garbage_named_xls_says_so(read: Read) -> None:
     with pytest.raises(FileRejected) as caught:
         read("garbage.bin", filename="indberetning.xls")
 
     assert ".xls" in caught.value.problem.message_da
 
 
-def test_password_protected_workbook_or_old_xls(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_password_protected_workbook_or_old_xls(read: Read, write: Write) -> None:
     ole2 = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
 
     assert refused(read, write(ole2, "protected.xlsx")) == "encrypted_or_xls"
 
 
-def test_data_without_header(read: Callable[..., ParsedFile], write: Callable[..., Path]) -> None:
+def test_data_without_header(read_text: Read) -> None:
     with pytest.raises(FileRejected) as caught:
-        read(write("101;2023;2,8\n147;2023;3,0\n"), kind="statistics")
+        read_text("101;2023;2,8\n147;2023;3,0\n", kind="statistics")
 
     assert (caught.value.problem.code, caught.value.problem.value) == ("no_header", "101;2023;2,8")
 
 
-def test_unknown_kind_hint_is_a_caller_error(read: Callable[..., ParsedFile]) -> None:
+def test_unknown_kind_hint_is_a_caller_error(read: Read) -> None:
     with pytest.raises(ValueError, match="BOERN8"):
         read("dst_boern8.csv", kind="BOERN4")
 
@@ -75,9 +71,7 @@ def test_unknown_kind_hint_is_a_caller_error(read: Callable[..., ParsedFile]) ->
 # --- encodings and delimiters -----------------------------------------------------------
 
 
-def test_utf8_character_cut_by_the_sample_end_is_still_utf8(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_utf8_character_cut_by_the_sample_end_is_still_utf8(read: Read, write: Write) -> None:
     # "ø" is two bytes; put its first byte at the last position of the 64 KB sample.
     header = "kommunekode;kommune;aar;normering_0_2\n"
     filler_row = "101;København;2023;\n"  # no figure: an empty cell says nothing
@@ -99,7 +93,7 @@ def test_utf8_character_cut_by_the_sample_end_is_still_utf8(
 
 
 def test_a_stray_byte_after_the_sample_stops_with_its_row_and_column(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     header = "kommunekode;kommune;aar;normering_0_2\n"
     rows = "101;København;2023;\n" * 8000 + "147;Frederiksberg;2023;3,0\n"
@@ -118,7 +112,7 @@ NAMED_HEADER = "kommunekode;kommune;aar;normering_0_2\n"
 
 
 def test_one_stray_windows_1252_byte_in_a_utf8_file_is_an_error(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     # Row 3 was pasted from a Windows-1252 file ("Brøndby" with ø = 0xF8);
     # the rest is UTF-8. Read as Windows-1252, every other Danish letter
@@ -147,7 +141,7 @@ def test_one_stray_windows_1252_byte_in_a_utf8_file_is_an_error(
 
 
 def test_a_stray_byte_in_a_file_with_a_bom_has_its_row_and_column(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     path = write(
         b"\xef\xbb\xbf" + NAMED_HEADER.encode() + b"101;K\xf8benhavn;2023;2,8\n147;;2023;2,9\n"
@@ -162,7 +156,7 @@ def test_a_stray_byte_in_a_file_with_a_bom_has_its_row_and_column(
 
 
 def test_a_stray_byte_in_the_header_is_refused_with_its_row_and_column(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write
 ) -> None:
     path = write(b"kommunekode;kommune;\xe5r;normering_0_2\n101;K\xc3\xb8benhavn;2023;2,8\n")
 
@@ -173,9 +167,7 @@ def test_a_stray_byte_in_the_header_is_refused_with_its_row_and_column(
     assert (problem.code, problem.row, problem.column) == ("bad_encoding", 1, "\ufffdr")
 
 
-def test_a_wholly_windows_1252_file_is_read_as_windows_1252(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_a_wholly_windows_1252_file_is_read_as_windows_1252(read: Read, write: Write) -> None:
     # No byte sequence in it is UTF-8: Excel's "CSV" on Windows, or a DST
     # export in Windows-1252. Its first Danish letter comes after 64 KB, so
     # the start of the file alone cannot tell.
@@ -190,7 +182,7 @@ def test_a_wholly_windows_1252_file_is_read_as_windows_1252(
 
 
 def test_a_byte_windows_1252_does_not_define_is_an_error(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     start = NAMED_HEADER + "101;København;2023;2,8\n"
     path = write(start.encode("cp1252") + b"153;Br\x81ndby;2023;3,0\n")
@@ -202,7 +194,7 @@ def test_a_byte_windows_1252_does_not_define_is_an_error(
 
 
 def test_a_utf8_file_cut_inside_its_last_character_is_an_error(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     path = write(NAMED_HEADER.encode() + "101;København;2023;2,8\n153;Br".encode() + b"\xc3")
 
@@ -211,12 +203,10 @@ def test_a_utf8_file_cut_inside_its_last_character_is_an_error(
     assert where(result) == [("bad_encoding", 3, "kommune", "Br\ufffd")]
 
 
-def test_a_nul_in_a_text_file_is_reported_where_it_is(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_a_nul_in_a_text_file_is_reported_where_it_is(read_text: Read) -> None:
     # One NUL does not make a file binary data: it is a control character in
     # a cell (see test_plausibility.py), with its row and column.
-    result = read(write(NAMED_HEADER + "101;Køben\x00havn;2023;2,8\n"))
+    result = read_text(NAMED_HEADER + "101;Køben\x00havn;2023;2,8\n")
 
     assert [(p.code, p.row, p.column) for p in result.problems] == [
         ("control_character", 2, "kommune")
@@ -232,53 +222,45 @@ def test_a_nul_in_a_text_file_is_reported_where_it_is(
         "kommunekode\taar\tnormering_0_2\n101\t2023\t2,8\n",
     ],
 )
-def test_delimiters(read: Callable[..., ParsedFile], write: Callable[..., Path], text: str) -> None:
-    result = read(write(text))
+def test_delimiters(read_text: Read, text: str) -> None:
+    result = read_text(text)
 
     assert result.problems == []
     assert [(f.key, f.value) for f in result.figures] == [((101, "normering_0_2", 2023), 2.8)]
 
 
-def test_excel_unicode_text_utf16_with_tabs(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_excel_unicode_text_utf16_with_tabs(read_text: Read) -> None:
     text = "kommunekode\tkommune\taar\tnormering_0_2\r\n480\tNordfyns\t2023\t2,7\r\n"
 
-    result = read(write(text, encoding="utf-16"))
+    result = read_text(text, encoding="utf-16")
 
     assert result.problems == []
     assert [(f.key, f.value) for f in result.figures] == [((480, "normering_0_2", 2023), 2.7)]
 
 
-def test_row_with_extra_fields(read: Callable[..., ParsedFile], write: Callable[..., Path]) -> None:
-    result = read(write(STATISTICS_HEADER + "101;2023;2,8;4\n147;2023;3,0\n"))
+def test_row_with_extra_fields(read_text: Read, where: Where) -> None:
+    result = read_text(STATISTICS_HEADER + "101;2023;2,8;4\n147;2023;3,0\n")
 
     assert where(result) == [("wrong_field_count", 2, None, "101;2023;2,8;4")]
     assert len(result.figures) == 1
 
 
-def test_blank_lines_are_not_rows(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
-    result = read(write(STATISTICS_HEADER + "\n101;2023;2,8\n;;\n\n147;2023;x\n"))
+def test_blank_lines_are_not_rows(read_text: Read, where: Where) -> None:
+    result = read_text(STATISTICS_HEADER + "\n101;2023;2,8\n;;\n\n147;2023;x\n")
 
     assert where(result) == [("not_a_number", 6, "normering_0_2", "x")]
     assert result.rows_read == 2
 
 
-def test_quoted_newline_keeps_row_numbers_true(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
-    result = read(
-        write(STATISTICS_HEADER.replace("aar", "aar;note") + '101;2023;"a\nb";2,8\n147;2023;c;x\n')
+def test_quoted_newline_keeps_row_numbers_true(read_text: Read, where: Where) -> None:
+    result = read_text(
+        STATISTICS_HEADER.replace("aar", "aar;note") + '101;2023;"a\nb";2,8\n147;2023;c;x\n'
     )
 
     assert where(result) == [("not_a_number", 4, "normering_0_2", "x")]
 
 
-def test_unclosed_quote_in_the_header(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_unclosed_quote_in_the_header(read: Read, write: Write) -> None:
     assert refused(read, write('"kommunekode;aar;normering_0_2\n101;2023;2,8\n')) == "csv_error"
 
 
@@ -292,9 +274,7 @@ def _zip(path: Path, entries: dict[str, bytes]) -> Path:
     return path
 
 
-def test_zip_bomb_is_refused_before_it_is_opened(
-    read: Callable[..., ParsedFile], tmp_path: Path
-) -> None:
+def test_zip_bomb_is_refused_before_it_is_opened(read: Read, tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -313,9 +293,7 @@ def test_zip_bomb_is_refused_before_it_is_opened(
     assert "200 MB" in problem.message_en
 
 
-def test_highly_compressed_entry_is_refused(
-    read: Callable[..., ParsedFile], tmp_path: Path
-) -> None:
+def test_highly_compressed_entry_is_refused(read: Read, tmp_path: Path) -> None:
     path = _zip(
         tmp_path / "ratio.xlsx",
         {"[Content_Types].xml": b"<Types/>", "xl/sharedStrings.xml": bytes(20 << 20)},
@@ -330,7 +308,7 @@ def test_highly_compressed_entry_is_refused(
     )
 
 
-def test_too_many_zip_entries(read: Callable[..., ParsedFile], tmp_path: Path) -> None:
+def test_too_many_zip_entries(read: Read, tmp_path: Path) -> None:
     entries = {f"xl/media/image{i}.png": b"x" for i in range(1001)}
     path = _zip(tmp_path / "many.xlsx", {"[Content_Types].xml": b"<Types/>", **entries})
 
@@ -340,13 +318,13 @@ def test_too_many_zip_entries(read: Callable[..., ParsedFile], tmp_path: Path) -
     assert (caught.value.problem.code, caught.value.problem.value) == ("xlsx_unsafe", "1002")
 
 
-def test_total_size_limit(read: Callable[..., ParsedFile], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_total_size_limit(read: Read, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(xlsx, "MAX_UNCOMPRESSED_BYTES", 10_000)
 
     assert refused(read, "portal_register.xlsx") == "xlsx_unsafe"
 
 
-def test_zip_that_is_no_workbook(read: Callable[..., ParsedFile], tmp_path: Path) -> None:
+def test_zip_that_is_no_workbook(read: Read, tmp_path: Path) -> None:
     ods = _zip(
         tmp_path / "sheet.ods", {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
     )
@@ -357,26 +335,24 @@ def test_zip_that_is_no_workbook(read: Callable[..., ParsedFile], tmp_path: Path
     assert "OpenDocument" in caught.value.problem.message_en
 
 
-def test_damaged_zip(read: Callable[..., ParsedFile], write: Callable[..., Path]) -> None:
+def test_damaged_zip(read: Read, write: Write) -> None:
     assert refused(read, write(b"PK\x03\x04" + bytes(100), "broken.xlsx")) == "not_xlsx"
 
 
-def test_xlsx_needs_defusedxml(
-    read: Callable[..., ParsedFile], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_xlsx_needs_defusedxml(read: Read, monkeypatch: pytest.MonkeyPatch) -> None:
     assert openpyxl.DEFUSEDXML is True
     monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
 
     assert refused(read, "portal_register.xlsx") == "xlsx_parser_unsafe"
 
 
-def test_xlsx_content_decides_not_the_name(read: Callable[..., ParsedFile]) -> None:
+def test_xlsx_content_decides_not_the_name(read: Read) -> None:
     result = read("portal_statistics.xlsx", filename="statistik.csv")
 
     assert result.format == "portal_statistics"
 
 
-def test_xlsx_rows_are_sheet_rows(read: Callable[..., ParsedFile], tmp_path: Path) -> None:
+def test_xlsx_rows_are_sheet_rows(read: Read, tmp_path: Path, where: Where) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -397,12 +373,10 @@ def test_xlsx_rows_are_sheet_rows(read: Callable[..., ParsedFile], tmp_path: Pat
 # --- many problems, progress ---------------------------------------------------------------
 
 
-def test_problem_list_is_capped(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_problem_list_is_capped(read_text: Read) -> None:
     rows = "".join(f"999;2023;{i % 9},5\n" for i in range(1500))
 
-    result = read(write(STATISTICS_HEADER + rows))
+    result = read_text(STATISTICS_HEADER + rows)
 
     assert len(result.problems) == 1001
     assert {p.code for p in result.problems[:1000]} == {"unknown_municipality"}
@@ -411,11 +385,11 @@ def test_problem_list_is_capped(
     assert last.message_da == "Yderligere 500 problemer (heraf 500 fejl) er ikke vist"
 
 
-def test_progress_is_reported(read: Callable[..., ParsedFile], write: Callable[..., Path]) -> None:
+def test_progress_is_reported(read_text: Read) -> None:
     rows = "".join(f"101;{2000 + i // 3 % 25};{i % 3 + 2},{i % 10}\n" for i in range(12_000))
     calls: list[tuple[int, int]] = []
 
-    read(write(STATISTICS_HEADER + rows), progress=lambda done, total: calls.append((done, total)))
+    read_text(STATISTICS_HEADER + rows, progress=lambda done, total: calls.append((done, total)))
 
     assert [done for done, _ in calls] == [5000, 10_000, 12_000]
     assert calls[-1] == (12_000, 12_000)
@@ -432,9 +406,7 @@ def _rewrite_sheet(source: Path, target: Path, change: Callable[[str], str]) -> 
     return target
 
 
-def test_xlsx_rows_past_a_wrong_dimension_are_read(
-    read: Callable[..., ParsedFile], tmp_path: Path
-) -> None:
+def test_xlsx_rows_past_a_wrong_dimension_are_read(read: Read, tmp_path: Path) -> None:
     path = _rewrite_sheet(
         FIXTURES / "portal_statistics.xlsx",
         tmp_path / "dimension.xlsx",
@@ -447,7 +419,7 @@ def test_xlsx_rows_past_a_wrong_dimension_are_read(
     assert len(result.figures) == 7
 
 
-def test_xlsx_sheet_that_breaks_off(read: Callable[..., ParsedFile], tmp_path: Path) -> None:
+def test_xlsx_sheet_that_breaks_off(read: Read, tmp_path: Path, where: Where) -> None:
     path = _rewrite_sheet(
         FIXTURES / "portal_statistics.xlsx",
         tmp_path / "cut.xlsx",
@@ -461,7 +433,7 @@ def test_xlsx_sheet_that_breaks_off(read: Callable[..., ParsedFile], tmp_path: P
     assert not result.accepted
 
 
-def test_xlsx_xml_entities_are_refused(read: Callable[..., ParsedFile], tmp_path: Path) -> None:
+def test_xlsx_xml_entities_are_refused(read: Read, tmp_path: Path) -> None:
     # The start of a "billion laughs": defusedxml refuses any entity declaration.
     path = _rewrite_sheet(
         FIXTURES / "portal_statistics.xlsx",

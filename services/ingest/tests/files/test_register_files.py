@@ -10,11 +10,11 @@ import pytest
 
 from ingest.domain.model import DatasetKind, FileRejected, Institution, ParsedFile, Severity
 
+Read = Callable[..., ParsedFile]
+Write = Callable[..., Path]
+Where = Callable[[ParsedFile], list[tuple[str, int | None, str | None, str | None]]]
+
 REAL_REGISTER = Path(__file__).resolve().parents[4] / "data" / "dagtilbud_enheder_dk.csv"
-
-
-def where(result: ParsedFile) -> list[tuple[str, int | None, str | None, str | None]]:
-    return [(p.code, p.row, p.column, p.value) for p in result.problems]
 
 
 def by_number(result: ParsedFile) -> dict[str, Institution]:
@@ -24,7 +24,7 @@ def by_number(result: ParsedFile) -> dict[str, Institution]:
 # --- STIL Dagtilbudsregisteret --------------------------------------------------
 
 
-def test_stil_export_with_bom_and_crlf_reads_every_unit(read: Callable[..., ParsedFile]) -> None:
+def test_stil_export_with_bom_and_crlf_reads_every_unit(read: Read) -> None:
     result = read("stil_register.csv")
 
     assert result.format == "stil_register"
@@ -56,7 +56,7 @@ def test_stil_export_with_bom_and_crlf_reads_every_unit(read: Callable[..., Pars
     )
 
 
-def test_stil_municipality_as_name_code_or_both(read: Callable[..., ParsedFile]) -> None:
+def test_stil_municipality_as_name_code_or_both(read: Read) -> None:
     units = by_number(read("stil_register.csv"))
 
     assert units["G10433"].municipality_code == 101  # "København"
@@ -67,7 +67,7 @@ def test_stil_municipality_as_name_code_or_both(read: Callable[..., ParsedFile])
     assert units["G11078"].municipality_code == 851  # empty: the administrating "Aalborg"
 
 
-def test_stil_codes_become_vocabulary(read: Callable[..., ParsedFile]) -> None:
+def test_stil_codes_become_vocabulary(read: Read) -> None:
     units = by_number(read("stil_register.csv"))
 
     assert {n: (u.kind, u.ownership) for n, u in units.items()} == {
@@ -81,21 +81,21 @@ def test_stil_codes_become_vocabulary(read: Callable[..., ParsedFile]) -> None:
     }
 
 
-def test_stil_number_falls_back_to_daginstitution_number(read: Callable[..., ParsedFile]) -> None:
+def test_stil_number_falls_back_to_daginstitution_number(read: Read) -> None:
     units = by_number(read("stil_register.csv"))
 
     assert "G11082" in units  # only anvisningsenhedsNummer filled in
     assert "G16959" in units  # only daginstitutionsNummer filled in
 
 
-def test_stil_sfo_klub_and_houses_are_skipped_and_counted(read: Callable[..., ParsedFile]) -> None:
+def test_stil_sfo_klub_and_houses_are_skipped_and_counted(read: Read) -> None:
     result = read("stil_register.csv")
 
     assert result.skipped == {"inactive": 1, "klub": 1, "not_anvisningsenhed": 1, "sfo": 1}
     assert not {"S20001", "K20002", "G10434"} & set(by_number(result))
 
 
-def test_stil_closed_unit_is_read_as_inactive(read: Callable[..., ParsedFile]) -> None:
+def test_stil_closed_unit_is_read_as_inactive(read: Read) -> None:
     closed = by_number(read("stil_register.csv"))["G18312"]
 
     assert closed.active is False
@@ -112,7 +112,7 @@ STIL_HEADER = (
 
 
 def test_stil_unknown_type_and_ownership_codes_are_errors(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     path = write(
         STIL_HEADER + "anvisningsenhed;Aktiv;G10433;G10433;Enghusene;6022;Andet;7;101;101;"
@@ -129,7 +129,7 @@ def test_stil_unknown_type_and_ownership_codes_are_errors(
 
 
 def test_stil_closed_unit_still_needs_number_and_municipality(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     path = write(
         STIL_HEADER + "anvisningsenhed;Ophørt;g18312;;Allinge Børnehus;6012;;1;Atlantis;;;;;;;;;;\n"
@@ -142,7 +142,7 @@ def test_stil_closed_unit_still_needs_number_and_municipality(
 
 
 def test_stil_bad_contact_details_are_warnings_and_left_out(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
+    read: Read, write: Write, where: Where
 ) -> None:
     path = write(
         STIL_HEADER
@@ -164,7 +164,7 @@ def test_stil_bad_contact_details_are_warnings_and_left_out(
 # --- the portal's register --------------------------------------------------------
 
 
-def test_portal_register_accepts_danish_spellings(read: Callable[..., ParsedFile]) -> None:
+def test_portal_register_accepts_danish_spellings(read: Read) -> None:
     result = read("portal_register.csv")
 
     assert result.format == "portal_register"
@@ -178,7 +178,7 @@ def test_portal_register_accepts_danish_spellings(read: Callable[..., ParsedFile
     }
 
 
-def test_portal_register_optional_columns(read: Callable[..., ParsedFile]) -> None:
+def test_portal_register_optional_columns(read: Read) -> None:
     result = read("portal_register.csv")
     units = by_number(result)
 
@@ -189,7 +189,7 @@ def test_portal_register_optional_columns(read: Callable[..., ParsedFile]) -> No
     assert result.skipped == {"inactive": 1}
 
 
-def test_portal_register_xlsx_reads_like_the_csv(read: Callable[..., ParsedFile]) -> None:
+def test_portal_register_xlsx_reads_like_the_csv(read: Read) -> None:
     as_csv = read("portal_register.csv")
     as_xlsx = read("portal_register.xlsx", filename="register.xlsx")
 
@@ -198,7 +198,7 @@ def test_portal_register_xlsx_reads_like_the_csv(read: Callable[..., ParsedFile]
     assert as_xlsx.institutions == as_csv.institutions
 
 
-def test_portal_register_windows_1252_with_semicolons(read: Callable[..., ParsedFile]) -> None:
+def test_portal_register_windows_1252_with_semicolons(read: Read) -> None:
     as_cp1252 = read("portal_register_cp1252.csv")
 
     assert as_cp1252.problems == []
@@ -207,7 +207,7 @@ def test_portal_register_windows_1252_with_semicolons(read: Callable[..., Parsed
     assert by_number(as_cp1252)["G13556"].street == "Rugårdsvej 719"
 
 
-def test_documented_example(read: Callable[..., ParsedFile]) -> None:
+def test_documented_example(read: Read) -> None:
     result = read(Path(__file__).resolve().parents[2] / "docs" / "examples" / "portal_register.csv")
 
     assert result.problems == []
@@ -215,7 +215,7 @@ def test_documented_example(read: Callable[..., ParsedFile]) -> None:
     assert result.skipped == {"inactive": 1}
 
 
-def test_the_shipped_register_reads_without_errors(read: Callable[..., ParsedFile]) -> None:
+def test_the_shipped_register_reads_without_errors(read: Read) -> None:
     result = read(REAL_REGISTER)
 
     assert result.format == "portal_register"
@@ -240,7 +240,7 @@ def test_the_shipped_register_reads_without_errors(read: Callable[..., ParsedFil
 # --- broken register files ----------------------------------------------------------
 
 
-def test_truncated_file_reports_the_cut_row(read: Callable[..., ParsedFile]) -> None:
+def test_truncated_file_reports_the_cut_row(read: Read, where: Where) -> None:
     result = read("broken_truncated.csv")
 
     assert where(result) == [
@@ -255,7 +255,7 @@ def test_truncated_file_reports_the_cut_row(read: Callable[..., ParsedFile]) -> 
     assert len(result.institutions) == 3
 
 
-def test_unclosed_quote_stops_reading_at_its_row(read: Callable[..., ParsedFile]) -> None:
+def test_unclosed_quote_stops_reading_at_its_row(read: Read, where: Where) -> None:
     result = read("broken_unclosed_quote.csv")
 
     assert where(result) == [("csv_error", 4, None, None)]
@@ -263,7 +263,7 @@ def test_unclosed_quote_stops_reading_at_its_row(read: Callable[..., ParsedFile]
     assert not result.accepted
 
 
-def test_duplicate_and_lowercase_institution_numbers(read: Callable[..., ParsedFile]) -> None:
+def test_duplicate_and_lowercase_institution_numbers(read: Read, where: Where) -> None:
     result = read("broken_duplicate_numbers.csv")
 
     assert where(result) == [
@@ -274,7 +274,7 @@ def test_duplicate_and_lowercase_institution_numbers(read: Callable[..., ParsedF
     assert "row 3" in result.problems[0].message_en
 
 
-def test_bad_register_values(read: Callable[..., ParsedFile]) -> None:
+def test_bad_register_values(read: Read, where: Where) -> None:
     result = read("broken_register_values.csv")
 
     assert where(result) == [
@@ -293,7 +293,7 @@ def test_bad_register_values(read: Callable[..., ParsedFile]) -> None:
     assert result.problems[2].message_en == "Municipality code 999 does not exist"
 
 
-def test_wrong_delimiter_is_refused_with_a_hint(read: Callable[..., ParsedFile]) -> None:
+def test_wrong_delimiter_is_refused_with_a_hint(read: Read) -> None:
     with pytest.raises(FileRejected) as refused:
         read("broken_wrong_delimiter.csv")
 
@@ -306,9 +306,7 @@ def test_wrong_delimiter_is_refused_with_a_hint(read: Callable[..., ParsedFile])
     assert "delimiter" in problem.message_en
 
 
-def test_missing_columns_of_a_hinted_format(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_missing_columns_of_a_hinted_format(read: Read, write: Write) -> None:
     path = write("id,navn,type,kommunekode\nG10432,Thyborøn Allé,boernehave,101\n")
 
     result = read(path, kind="portal_register")
@@ -324,7 +322,7 @@ def test_missing_columns_of_a_hinted_format(
     assert result.rows_read == 0
 
 
-def test_statistics_file_where_a_register_was_expected(read: Callable[..., ParsedFile]) -> None:
+def test_statistics_file_where_a_register_was_expected(read: Read) -> None:
     with pytest.raises(FileRejected) as refused:
         read("portal_statistics.csv", kind="register")
 

@@ -10,19 +10,16 @@ import pytest
 
 from ingest.domain.model import DatasetKind, Figure, FileRejected, ParsedFile, Severity
 
+Read = Callable[..., ParsedFile]
+Write = Callable[..., Path]
+Where = Callable[[ParsedFile], list[tuple[str, int | None, str | None, str | None]]]
+Values = Callable[[ParsedFile], dict[tuple[int, str, int], float | None]]
+
 SOURCE = "Dagtilbudsportalen statistikfil"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def where(result: ParsedFile) -> list[tuple[str, int | None, str | None, str | None]]:
-    return [(p.code, p.row, p.column, p.value) for p in result.problems]
-
-
-def values(result: ParsedFile) -> dict[tuple[int, str, int], float | None]:
-    return {f.key: f.value for f in result.figures}
-
-
-def test_portal_statistics_with_decimal_commas_and_missing(read: Callable[..., ParsedFile]) -> None:
+def test_portal_statistics_with_decimal_commas_and_missing(read: Read, values: Values) -> None:
     result = read("portal_statistics.csv")
 
     assert result.format == "portal_statistics"
@@ -38,23 +35,21 @@ def test_portal_statistics_with_decimal_commas_and_missing(read: Callable[..., P
     assert len(result.figures) == 20
 
 
-def test_portal_statistics_municipality_by_name(read: Callable[..., ParsedFile]) -> None:
+def test_portal_statistics_municipality_by_name(read: Read, values: Values) -> None:
     got = values(read("portal_statistics.csv"))
 
     assert got[(751, "normering_dagpleje", 2023)] == 3.2  # only "Aarhus" given
     assert (751, "antal_boern", 2023) not in got
 
 
-def test_portal_statistics_source_column(read: Callable[..., ParsedFile]) -> None:
+def test_portal_statistics_source_column(read: Read) -> None:
     sources = {f.key: f.source for f in read("portal_statistics.csv").figures}
 
     assert sources[(147, "normering_0_2", 2023)] == "BUVM Uddannelsesstatistik"
     assert sources[(101, "normering_0_2", 2023)] == SOURCE
 
 
-def test_portal_statistics_all_missing_row_gives_missing_figures(
-    read: Callable[..., ParsedFile],
-) -> None:
+def test_portal_statistics_all_missing_row_gives_missing_figures(read: Read) -> None:
     aalborg = [f for f in read("portal_statistics.csv").figures if f.municipality_code == 851]
 
     assert len(aalborg) == 6
@@ -62,7 +57,7 @@ def test_portal_statistics_all_missing_row_gives_missing_figures(
     assert {f.year for f in aalborg} == {2022}
 
 
-def test_portal_statistics_xlsx(read: Callable[..., ParsedFile]) -> None:
+def test_portal_statistics_xlsx(read: Read) -> None:
     result = read("portal_statistics.xlsx")
 
     assert result.format == "portal_statistics"
@@ -82,7 +77,7 @@ def test_portal_statistics_xlsx(read: Callable[..., ParsedFile]) -> None:
 
 
 def test_xlsx_percentage_cells_are_read_as_shown(
-    read: Callable[..., ParsedFile], tmp_path: Path
+    read: Read, tmp_path: Path, values: Values
 ) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -97,7 +92,7 @@ def test_xlsx_percentage_cells_are_read_as_shown(
     assert values(result) == {(101, "andel_paedagogisk_uddannet_pct", 2023): 45.3}
 
 
-def test_documented_example(read: Callable[..., ParsedFile]) -> None:
+def test_documented_example(read: Read, values: Values) -> None:
     result = read(DOCS / "examples" / "portal_statistics.csv")
 
     assert result.problems == []
@@ -105,9 +100,7 @@ def test_documented_example(read: Callable[..., ParsedFile]) -> None:
     assert values(result)[(217, "normering_dagpleje", 2023)] == 0.0
 
 
-def test_header_spelling_does_not_matter(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_header_spelling_does_not_matter(read: Read, write: Write, values: Values) -> None:
     path = write(
         " KommuneKode ;AAR;Normering 0 2;ANDEL_PAEDAGOGISK_UDDANNET_PCT\n101;2023;2,8;45,3\n"
     )
@@ -121,9 +114,7 @@ def test_header_spelling_does_not_matter(
     }
 
 
-def test_other_column_names_are_not_the_portal_format(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_other_column_names_are_not_the_portal_format(read: Read, write: Write) -> None:
     path = write("kommunekode,aar,pctPaedagog\n101,2023,45.3\n")
 
     with pytest.raises(FileRejected) as refused:
@@ -132,7 +123,7 @@ def test_other_column_names_are_not_the_portal_format(
     assert refused.value.problem.code == "unrecognised_columns"
 
 
-def test_unknown_municipalities(read: Callable[..., ParsedFile]) -> None:
+def test_unknown_municipalities(read: Read, where: Where, values: Values) -> None:
     result = read("broken_unknown_municipality.csv")
 
     assert where(result) == [
@@ -145,7 +136,7 @@ def test_unknown_municipalities(read: Callable[..., ParsedFile]) -> None:
     assert values(result) == {(101, "normering_0_2", 2023): 2.8}
 
 
-def test_bad_values(read: Callable[..., ParsedFile]) -> None:
+def test_bad_values(read: Read, where: Where) -> None:
     result = read("broken_values.csv")
 
     assert where(result) == [
@@ -162,37 +153,31 @@ def test_bad_values(read: Callable[..., ParsedFile]) -> None:
     assert "række 2" in result.problems[7].message_da
 
 
-def test_high_normering_alone_is_only_a_warning(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
-    result = read(write("kommunekode;aar;normering_3_5\n101;2023;10,5\n"))
+def test_high_normering_alone_is_only_a_warning(read_text: Read, values: Values) -> None:
+    result = read_text("kommunekode;aar;normering_3_5\n101;2023;10,5\n")
 
     assert [(p.code, p.severity) for p in result.problems] == [("high_normering", Severity.WARNING)]
     assert result.accepted
     assert values(result) == {(101, "normering_3_5", 2023): 10.5}
 
 
-def test_zero_normering_means_no_offer_and_is_kept(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
-    result = read(write("kommunekode;aar;normering_dagpleje\n217;2023;0\n"))
+def test_zero_normering_means_no_offer_and_is_kept(read_text: Read, values: Values) -> None:
+    result = read_text("kommunekode;aar;normering_dagpleje\n217;2023;0\n")
 
     assert result.problems == []
     assert values(result) == {(217, "normering_dagpleje", 2023): 0.0}
 
 
-def test_year_after_next_is_refused(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
+def test_year_after_next_is_refused(read_text: Read, where: Where) -> None:
     import datetime as dt
 
     too_late = str(dt.date.today().year + 2)
-    result = read(write(f"kommunekode;aar;normering_0_2\n101;{too_late};2,8\n"))
+    result = read_text(f"kommunekode;aar;normering_0_2\n101;{too_late};2,8\n")
 
     assert where(result) == [("bad_year", 2, "aar", too_late)]
 
 
-def test_formula_cells_are_refused(read: Callable[..., ParsedFile]) -> None:
+def test_formula_cells_are_refused(read: Read, where: Where, values: Values) -> None:
     result = read("broken_formula.xlsx")
 
     assert where(result) == [("formula_not_allowed", 2, "normering_3_5", "=2.8+3")]
@@ -200,19 +185,15 @@ def test_formula_cells_are_refused(read: Callable[..., ParsedFile]) -> None:
     assert (101, "normering_3_5", 2023) not in values(result)
 
 
-def test_header_only_file_has_no_rows(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
-    result = read(write("kommunekode;aar;normering_0_2\r\n"))
+def test_header_only_file_has_no_rows(read_text: Read, where: Where) -> None:
+    result = read_text("kommunekode;aar;normering_0_2\r\n")
 
     assert where(result) == [("no_rows", None, None, None)]
     assert result.rows_read == 0
 
 
-def test_portal_year_is_a_plain_year(
-    read: Callable[..., ParsedFile], write: Callable[..., Path]
-) -> None:
-    result = read(write("kommunekode;aar;normering_0_2\n101;2023K4;2,8\n101;2023.0;2,8\n"))
+def test_portal_year_is_a_plain_year(read_text: Read, where: Where) -> None:
+    result = read_text("kommunekode;aar;normering_0_2\n101;2023K4;2,8\n101;2023.0;2,8\n")
 
     assert where(result) == [
         ("bad_year", 2, "aar", "2023K4"),

@@ -7,32 +7,20 @@ from typing import Any
 
 from flask import Flask
 
-from dagkit.db import engine_from_settings
-from dagkit.health import database_check, kafka_check
-from dagkit.logging import configure_logging
-from dagkit.web import create_service_app
+from dagkit.web import create_database_app
 from profiles.api import blueprints
 from profiles.config import SERVICE, load_settings
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
-    settings = settings if settings is not None else load_settings()
-    configure_logging(SERVICE, settings["log_level"])
-    engine = engine_from_settings(SERVICE, settings)
-    app, api = create_service_app(
+    """Views reach the settings and engine with ``current_context(DatabaseContext)``."""
+    return create_database_app(
         SERVICE,
-        {
-            "database": database_check(engine),
-            "kafka": kafka_check(settings["kafka_bootstrap_servers"]),
-        },
+        settings if settings is not None else load_settings(),
+        blueprints,
         title="Dagtilbudsportalen profiles API",
         description=(
             "What institutions and municipalities report about themselves, with full history."
         ),
         import_name=__name__,
     )
-    app.extensions["profiles.settings"] = dict(settings)
-    app.extensions["profiles.engine"] = engine
-    for blueprint in blueprints:
-        api.register_blueprint(blueprint)
-    return app

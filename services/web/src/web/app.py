@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 
 from dagkit.health import redis_check
 from dagkit.logging import configure_logging
-from dagkit.web import create_service_app
+from dagkit.web import create_service_app, install_context
 from web.api import blueprints
 from web.config import SERVICE, load_settings
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """What the app is built from; views reach it with ``current_context(WebContext)``."""
+
+    settings: Mapping[str, Any]
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
@@ -26,7 +34,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         description="The pages parents, institutions and municipalities use.",
         import_name=__name__,
     )
-    app.extensions["web.settings"] = dict(settings)
+    install_context(app, WebContext(settings=dict(settings)))
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

@@ -1,4 +1,6 @@
-"""pytest fixtures for real Kafka, PostgreSQL and Redis (see dagkit.testing.infra)."""
+"""pytest fixtures for real Kafka, PostgreSQL and Redis (see dagkit.testing.infra),
+kept out of the unit tests: a test under a ``tests/unit/`` directory runs on
+fakes, and one that asks for the infrastructure fails before it starts."""
 
 from __future__ import annotations
 
@@ -14,6 +16,48 @@ from sqlalchemy.exc import DBAPIError
 
 from dagkit.kafka import ensure_topics
 from dagkit.testing.infra import Infrastructure
+
+UNIT_TESTS_USE_FAKES = "unit tests use fakes, not infrastructure; move it to tests/"
+_CURRENT_TEST = pytest.StashKey[pytest.Item]()
+
+
+def is_unit_test(item: pytest.Item) -> bool:
+    """Whether ``item`` lives under a ``tests/unit/`` directory."""
+    parts = item.path.parts
+    return any(parts[i : i + 2] == ("tests", "unit") for i in range(len(parts) - 1))
+
+
+def _refuse(item: pytest.Item) -> None:
+    pytest.fail(f"{item.nodeid}: {UNIT_TESTS_USE_FAKES}", pytrace=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "unit: under tests/unit/, on fakes (make test-fast)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_unit_test(item):
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_CURRENT_TEST] = item
+    # The closure holds every fixture the test needs, directly or through others.
+    if is_unit_test(item) and "infrastructure" in getattr(item, "fixturenames", ()):
+        _refuse(item)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> None:
+    # Catches request.getfixturevalue("infrastructure"), which no closure shows,
+    # when it starts the servers: always so when only unit tests run.
+    item = request.config.stash.get(_CURRENT_TEST, None)
+    if fixturedef.argname == "infrastructure" and item is not None and is_unit_test(item):
+        _refuse(item)
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from auth.adapters.orm import kit_tables
 from auth.config import SERVICE, load_settings
 from dagkit.runtime import run_relay
-
-TOPICS = ["auth.accounts.v1"]
+from dagtilbud_contracts.registry import topics_produced_by
 
 
 def main() -> None:
-    run_relay(SERVICE, load_settings(), kit_tables.outbox, TOPICS)
+    run_relay(SERVICE, load_settings(), kit_tables.outbox, topics_produced_by(SERVICE))
 
 
 if __name__ == "__main__":

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from webargs.flaskparser import abort
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dagkit.web import http_error_handler
+from ingest.bootstrap import context
 
 EXTRA_KEYS = ("message_da", "limit_bytes")
 
@@ -52,7 +53,7 @@ def register_error_handlers(app: Flask, api: Api) -> None:
         if isinstance(error, RequestEntityTooLarge) and not getattr(error, "data", None):
             # Werkzeug refuses the body before the view runs; say what the limit is.
             try:
-                too_large(current_app.extensions["ingest.settings"]["max_upload_bytes"])
+                too_large(context().max_upload_bytes)
             except HTTPException as explained:
                 error = explained
         return answer(error)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 from webargs.flaskparser import abort
@@ -14,8 +14,10 @@ from webargs.flaskparser import abort
 from ingest.api.arguments import MULTIPART, NoQuerySchema, ingest_blueprint, uploaded_file
 from ingest.api.errors import IngestErrorSchema, TooLargeSchema, too_large
 from ingest.api.security import BEARER, require_uploader
+from ingest.bootstrap import context
+from ingest.domain.imports import ImportRun
 from ingest.service_layer import importing
-from ingest.service_layer.importing import IngestContext, UnknownKind, UploadTooLarge
+from ingest.service_layer.importing import UnknownKind, UploadTooLarge
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Far beyond any history, and inside every database's integer range.
@@ -143,15 +145,6 @@ def _uploaders_only(view: F) -> F:
     return cast(F, require_uploader(documented))
 
 
-def _context() -> IngestContext:
-    context: IngestContext = current_app.extensions["ingest.context"]
-    return context
-
-
-def _present(run: dict[str, Any]) -> dict[str, Any]:
-    return {**run, "progress": {"rows_done": run["rows_done"], "rows_total": run["rows_total"]}}
-
-
 @blp.route("")
 class Imports(MethodView):
     @_uploaders_only
@@ -159,14 +152,13 @@ class Imports(MethodView):
     @blp.arguments(UploadSchema, location=MULTIPART, unknown=RAISE)
     @blp.response(202, ImportSchema)
     @blp.alt_response(413, schema=TooLargeSchema, description="The file is larger than the limit")
-    def post(self, _query: dict[str, Any], upload: dict[str, Any]) -> dict[str, Any]:
+    def post(self, _query: dict[str, Any], upload: dict[str, Any]) -> ImportRun:
         """Hand over a file; it is checked whole before anything is applied."""
         file = upload["file"]
         try:
-            stored = importing.store_upload(_context(), file.stream)
-            import_id = importing.submit(
-                _context(),
-                stored,
+            return importing.queue_upload(
+                context(),
+                file.stream,
                 filename=file.filename or "upload",
                 kind=upload.get("kind"),
                 dry_run=upload["dry_run"],
@@ -182,17 +174,14 @@ class Imports(MethodView):
         finally:
             # A large upload sits in a temporary file until closed.
             file.close()
-        run = importing.get(_context(), import_id)
-        assert run is not None
-        return _present(run)
 
     @_uploaders_only
     @blp.arguments(PageSchema, location="query", unknown=RAISE)
     @blp.response(200, ImportListSchema)
     def get(self, page: dict[str, Any]) -> dict[str, Any]:
         """The history of imports, newest first."""
-        runs, total = importing.history(_context(), page["limit"], page["offset"])
-        return {"items": [_present(r) for r in runs], "total": total}
+        runs, total = importing.history(context(), page["limit"], page["offset"])
+        return {"items": runs, "total": total}
 
 
 @blp.route("/<string:import_id>")
@@ -201,10 +190,10 @@ class ImportById(MethodView):
     @blp.arguments(NoQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, ImportSchema)
     @blp.alt_response(404, schema=IngestErrorSchema, description="No such import")
-    def get(self, _query: dict[str, Any], import_id: str) -> dict[str, Any]:
+    def get(self, _query: dict[str, Any], import_id: str) -> ImportRun:
         """Status, progress and report of one import."""
-        run = importing.get(_context(), import_id)
+        run = importing.get(context(), import_id)
         if run is None:
             abort(404, message="No such import.", message_da="Indlæsningen findes ikke.")
         assert run is not None
-        return _present(run)
+        return run

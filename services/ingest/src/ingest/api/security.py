@@ -9,8 +9,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import abort
+
+from ingest.bootstrap import context
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,7 +31,7 @@ def require_uploader(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        expected = current_app.extensions["ingest.settings"].get("upload_token")
+        expected = context().upload_token
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if expected is None or scheme.lower() != "bearer" or not token:

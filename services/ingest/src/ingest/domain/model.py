@@ -73,6 +73,10 @@ class Institution:
         return self.kind in ("boernehave", "aldersintegreret")
 
 
+# Municipality code, indicator, year: where a figure belongs.
+FigureKey = tuple[int, str, int]
+
+
 @dataclass(frozen=True)
 class Figure:
     """One indicator for one municipality and year. ``value`` None is missing:
@@ -87,7 +91,7 @@ class Figure:
     source: str  # e.g. "DST BOERN8", "Dagtilbudsportalen statistikfil"
 
     @property
-    def key(self) -> tuple[int, str, int]:
+    def key(self) -> FigureKey:
         return (self.municipality_code, self.indicator, self.year)
 
 

@@ -4,19 +4,13 @@ the postcodes (with the municipalities each postal district overlaps)."""
 
 from __future__ import annotations
 
-import csv
-import functools
-import json
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from dagtilbud_contracts.municipalities import MUNICIPALITIES
 
-from .geography import Boundaries, Ring
-
-BOUNDARIES_FILE = "kommuner_simplified.geojson"
-POSTCODES_FILE = "postnumre.csv"
+from .geography import Boundaries
 
 # Name variants seen in DST tables and other sources, beside DAWA's names.
 _NAME_VARIANTS = {
@@ -53,8 +47,9 @@ class ReferenceData:
     _by_name: dict[str, int]
 
     @classmethod
-    def load(cls, data_dir: Path) -> ReferenceData:
-        postcodes, boundaries = _load_files(str(data_dir.resolve()))
+    def build(cls, postcodes: Mapping[str, Postcode], boundaries: Boundaries) -> ReferenceData:
+        """The reference data over loaded postcodes and boundaries (the
+        municipalities themselves come with the contracts)."""
         by_name = {fold(name): code for code, name in MUNICIPALITIES.items()}
         by_name.update(_NAME_VARIANTS)
         return cls(dict(MUNICIPALITIES), dict(postcodes), boundaries, by_name)
@@ -64,34 +59,3 @@ class ReferenceData:
 
     def is_municipality(self, code: int) -> bool:
         return code in self.municipalities
-
-
-# Every process (and every test) loads the same files; the boundaries take a
-# noticeable moment to index, so they are read once per directory.
-@functools.lru_cache(maxsize=4)
-def _load_files(data_dir: str) -> tuple[dict[str, Postcode], Boundaries]:
-    directory = Path(data_dir)
-    with (directory / POSTCODES_FILE).open(encoding="utf-8") as fh:
-        postcodes = {
-            f"{int(row['postnr']):04d}": Postcode(
-                row["navn"], frozenset(int(code) for code in row["kommunekoder"].split())
-            )
-            for row in csv.DictReader(fh)
-        }
-    with (directory / BOUNDARIES_FILE).open(encoding="utf-8") as fh:
-        features = json.load(fh)["features"]
-    rings: dict[int, list[Ring]] = {}
-    for feature in features:
-        code = int(feature["properties"]["kode"])
-        if code not in MUNICIPALITIES:
-            continue  # Christiansø: no municipality
-        geometry = feature["geometry"]
-        polygons = geometry["coordinates"]
-        if geometry["type"] == "Polygon":
-            polygons = [polygons]
-        rings.setdefault(code, []).extend(ring for polygon in polygons for ring in polygon)
-    lacking = sorted(set(MUNICIPALITIES) - set(rings))
-    if lacking:
-        # Without a boundary no coordinate of that municipality could be checked.
-        raise ValueError(f"{directory / BOUNDARIES_FILE} has no boundary for {lacking}")
-    return postcodes, Boundaries(rings)

@@ -19,7 +19,9 @@ from tqdm import tqdm
 from dagkit.logging import configure_logging
 from ingest.bootstrap import build_context
 from ingest.config import SERVICE, load_settings
+from ingest.domain.imports import ImportRun
 from ingest.service_layer import importing, retention
+from ingest.service_layer.context import IngestContext
 
 SHOWN_PROBLEMS = 20
 SHOWN_CLOSURES = 10  # per municipality; --json has them all
@@ -60,9 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_report(run: dict[str, Any]) -> None:
-    report = run.get("report") or {}
-    print(f"{run['filename']}: {run['status']} ({run.get('format') or 'unknown format'})")
+def _print_report(run: ImportRun) -> None:
+    report = run.report or {}
+    print(f"{run.filename}: {run.status.value} ({run.format or 'unknown format'})")
     for key in ("summary_da", "summary_en"):
         if report.get(key):
             print(f"  {report[key]}")
@@ -113,15 +115,37 @@ def main(argv: list[str] | None = None) -> int:
         SERVICE, "WARNING" if settings["log_level"] == "INFO" else settings["log_level"]
     )
     ctx = build_context(settings)
-    if args.command == "purge-files":
-        purged = retention.purge_files(ctx)
-        print(f"purged {purged.files} files ({purged.bytes} bytes)")
-        return 0
+    try:
+        if args.command == "purge-files":
+            purged = retention.purge_files(ctx)
+            print(f"purged {purged.files} files ({purged.bytes} bytes)")
+            return 0
+        return _import(ctx, args)
+    finally:
+        ctx.close()
+
+
+def _import(ctx: IngestContext, args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
+    # The bar appears once the file is stored and being read.
+    bar: tqdm[Any] | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(
+                total=None,
+                unit=" rows",
+                disable=args.quiet or not sys.stderr.isatty(),
+                desc=args.file.name,
+            )
+        bar.total = max(total, done)
+        bar.update(done - bar.n)
+
     try:
-        import_id = importing.submit_file(
+        run = importing.import_file(
             ctx,
             args.file,
             kind=args.kind,
@@ -129,24 +153,19 @@ def main(argv: list[str] | None = None) -> int:
             channel="cli",
             requested_by="cli",
             confirm_closures=args.confirm_closures,
+            progress=progress,
         )
     except importing.UploadTooLarge as exc:
         print(f"{args.file}: larger than the limit of {exc.limit} bytes", file=sys.stderr)
         return 1
-    with tqdm(
-        total=None, unit=" rows", disable=args.quiet or not sys.stderr.isatty(), desc=args.file.name
-    ) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = max(total, done)
-            bar.update(done - bar.n)
-
-        run = importing.process(ctx, import_id, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
-        print(json.dumps(run, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(run.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         _print_report(run)
-    return 1 if run["status"] in ("rejected", "failed") else 0
+    return 1 if run.rejected_or_failed else 0
 
 
 if __name__ == "__main__":

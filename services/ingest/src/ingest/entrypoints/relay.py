@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dagkit.runtime import run_relay
+from dagtilbud_contracts.registry import topics_produced_by
 from ingest.adapters.orm import kit_tables
 from ingest.config import SERVICE, load_settings
 
-TOPICS = ["ingest.institutions.v1", "ingest.statistics.v1"]
-
 
 def main() -> None:
-    run_relay(SERVICE, load_settings(), kit_tables.outbox, TOPICS)
+    run_relay(SERVICE, load_settings(), kit_tables.outbox, topics_produced_by(SERVICE))
 
 
 if __name__ == "__main__":

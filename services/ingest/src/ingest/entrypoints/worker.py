@@ -17,7 +17,7 @@ from dagkit.worker_http import serve_worker_endpoints
 from ingest.bootstrap import build_context
 from ingest.config import SERVICE, load_settings
 from ingest.service_layer import drop_folder, importing, retention
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
 
 log = logging.getLogger(__name__)
 # Uploaded files past their retention are purged this often (and at start).
@@ -48,14 +48,13 @@ class Worker:
             self._last_purge = now
             retention.purge_files(self.ctx)
             drop_folder.remove_purged(self.ctx, self.drop_dir)
-        import_id = importing.claim_next(self.ctx)
-        if import_id is not None:
-            run = importing.get(self.ctx, import_id)
-            with correlation(run["correlation_id"] if run else None):
+        run = importing.claim_next(self.ctx)
+        if run is not None:
+            with correlation(run.correlation_id):
                 try:
-                    importing.process(self.ctx, import_id, claimed=True)
+                    importing.process(self.ctx, run.id, claimed=True)
                 except Exception:
-                    log.exception("import failed", extra={"import_id": import_id})
+                    log.exception("import failed", extra={"import_id": run.id})
             return True
         for path in drop_folder.ready_files(self.drop_dir):
             with correlation(None):
@@ -91,7 +90,8 @@ class Worker:
 def main() -> None:
     settings = load_settings()
     configure_logging(f"{SERVICE}-worker", settings["log_level"])
-    worker = Worker(build_context(settings), Path(settings["drop_dir"]))
+    ctx = build_context(settings)
+    worker = Worker(ctx, Path(settings["drop_dir"]))
     serve_worker_endpoints(
         settings.get("metrics_port"),
         settings.get("metrics_addr", "127.0.0.1"),
@@ -99,7 +99,10 @@ def main() -> None:
         worker.health.readiness,
     )
     stop_on_signals(worker.stop)
-    worker.run()
+    try:
+        worker.run()
+    finally:
+        ctx.close()
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
+from ingest.domain.imports import ImportRun
 from ingest.service_layer import importing, retention
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
 
 log = logging.getLogger(__name__)
 # A file still being copied in must not be taken half-written.
@@ -38,23 +38,22 @@ def ready_files(drop_dir: Path, now: float | None = None) -> list[Path]:
     )
 
 
-def import_dropped(ctx: IngestContext, drop_dir: Path, path: Path) -> dict[str, Any]:
-    """Import one dropped file and file it away; returns the import's final row."""
-    import_id = importing.submit_file(ctx, path, channel="drop_folder", requested_by="drop-folder")
+def import_dropped(ctx: IngestContext, drop_dir: Path, path: Path) -> ImportRun:
+    """Import one dropped file and file it away; returns the import as it ended."""
     try:
-        run = importing.process(ctx, import_id)
-    except Exception:
-        run = importing.get(ctx, import_id) or {"id": import_id, "status": "failed"}
-    target = drop_dir / ("rejected" if run["status"] in ("rejected", "failed") else "done")
+        run = importing.import_file(ctx, path, channel="drop_folder", requested_by="drop-folder")
+    except importing.ImportFailed as failed:
+        run = failed.run
+    target = drop_dir / ("rejected" if run.rejected_or_failed else "done")
     destination = _free_name(target / path.name)
     shutil.move(str(path), destination)
-    report = {"import_id": run["id"], "status": run["status"], "report": run.get("report")}
+    report = {"import_id": run.id, "status": run.status.value, "report": run.report}
     destination.with_name(destination.name + REPORT_SUFFIX).write_text(
         json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
     )
     log.info(
         "dropped file imported",
-        extra={"file": path.name, "status": run["status"], "import_id": run["id"]},
+        extra={"file": path.name, "status": run.status.value, "import_id": run.id},
     )
     return run
 

@@ -15,9 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from dagkit.db import transaction
-from ingest.adapters import repository as repo
-from ingest.service_layer.importing import IngestContext
+from ingest.service_layer.context import IngestContext
 
 log = logging.getLogger(__name__)
 # Files in one transaction: bounded work, and a purge that stops half-way
@@ -40,19 +38,17 @@ def purge_files(ctx: IngestContext, now: datetime | None = None) -> Purged:
     replaced_before = now - timedelta(days=ctx.keep_replaced_files_days)
     files = freed = 0
     while True:
-        with transaction(ctx.session_factory) as session:
-            batch = repo.purgeable_files(
-                session,
-                finished_before=finished_before,
-                replaced_before=replaced_before,
-                limit=BATCH,
+        with ctx.uow() as uow:
+            batch = uow.imports.purgeable_files(
+                finished_before=finished_before, replaced_before=replaced_before, limit=BATCH
             )
             if batch:
-                repo.release_files(session, [import_id for import_id, _ in batch], now)
+                uow.imports.release_files([import_id for import_id, _ in batch], now)
                 file_ids = [file_id for _, file_id in batch]
             else:
-                file_ids = repo.orphan_files(session, now - ORPHAN_AFTER, BATCH)
-            deleted, size = repo.delete_stored_files(session, file_ids)
+                file_ids = uow.files.orphans(now - ORPHAN_AFTER, BATCH)
+            deleted, size = uow.files.delete_unreferenced(file_ids)
+            uow.commit()
         if not file_ids:
             break
         files, freed = files + deleted, freed + size
@@ -63,5 +59,5 @@ def purge_files(ctx: IngestContext, now: datetime | None = None) -> Purged:
 
 def purged(ctx: IngestContext, import_ids: list[str]) -> set[str]:
     """Which of these imports have had their file purged."""
-    with ctx.session_factory() as session:
-        return repo.purged_imports(session, import_ids)
+    with ctx.uow() as uow:
+        return uow.imports.purged(import_ids)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dagkit.runtime import run_relay
+from dagtilbud_contracts.registry import topics_produced_by
 from profiles.adapters.orm import kit_tables
 from profiles.config import SERVICE, load_settings
 
-TOPICS = ["profiles.profiles.v1"]
-
 
 def main() -> None:
-    run_relay(SERVICE, load_settings(), kit_tables.outbox, TOPICS)
+    run_relay(SERVICE, load_settings(), kit_tables.outbox, topics_produced_by(SERVICE))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ CACHE_SECONDS = 300
 # ask it for a little more than needed, then filter exactly.
 RADIUS_MARGIN = 1.01
 RADIUS_SLACK_M = 25.0
+# What the index raises when Redis does not answer; the caller answers from
+# the database meanwhile.
+GeoIndexUnavailable = redis.RedisError
 
 
 class GeoIndex:

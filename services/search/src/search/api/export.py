@@ -17,29 +17,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from dagtilbud_contracts.municipalities import MUNICIPALITIES
-from dagtilbud_contracts.vocabulary import (
-    COUNT_INDICATORS,
-    INDICATORS,
-    NORMERING_INDICATORS,
-    series_of,
-)
-from search.adapters import repository
-from search.adapters.orm import institutions
+from dagtilbud_contracts.vocabulary import COUNT_INDICATORS, INDICATORS, NORMERING_INDICATORS
 from search.api.schemas import MunicipalFiguresSchema
-from search.domain.text import collation_key
-from search.service_layer.documents import latest_figures
+from search.bootstrap import context
+from search.service_layer.export import export_records
 
 blp = Blueprint(
     "export",
@@ -118,71 +108,11 @@ class ExportSchema(Schema):
     count = fields.Integer(required=True, metadata={"description": "How many institutions"})
 
 
-def _engine() -> Engine:
-    engine: Engine = current_app.extensions["search.engine"]
-    return engine
-
-
 @blp.after_request
 def _open_to_every_origin(response: Response) -> Response:
     # Open data without credentials: a page on any site may read it.
     response.headers.update(CORS_HEADERS)
     return response
-
-
-def _records(session: Session) -> Iterator[dict[str, Any]]:
-    """One record per active institution, in Danish name order, read in batches."""
-    municipal = repository.municipal_figures(session)
-    latest = {code: latest_figures(row["figures"]) for code, row in municipal.items()}
-    names = {code: row["name"] for code, row in municipal.items()}
-    active = institutions.c.status == "active"
-    listed = session.execute(select(institutions.c.number, institutions.c.name).where(active))
-    order = sorted(listed, key=lambda row: (collation_key(row.name), row.number))
-    for start in range(0, len(order), ROWS_PER_CHUNK):
-        numbers = [row.number for row in order[start : start + ROWS_PER_CHUNK]]
-        rows = session.execute(
-            select(institutions).where(active, institutions.c.number.in_(numbers))
-        ).mappings()
-        by_number = {row["number"]: row for row in rows}
-        for number in numbers:
-            row = by_number.get(number)  # closed meanwhile: left out
-            if row is not None:
-                yield _record(row, names, latest.get(row["municipality_code"], {}))
-
-
-def _record(
-    row: Mapping[Any, Any],
-    names: Mapping[int, str],
-    latest: Mapping[str, Mapping[str, Any]],
-) -> dict[str, Any]:
-    code = row["municipality_code"]
-    address = row["register"]["address"]
-    return {
-        "number": row["number"],
-        "name": row["name"],
-        "kind": row["kind"],
-        "ownership": row["ownership"],
-        "municipality_code": code,
-        "municipality_name": names.get(code) or MUNICIPALITIES.get(code),
-        "address": address["street"],
-        "postcode": row["postcode"],
-        "city": address["city"],
-        "lat": row["lat"],
-        "lon": row["lon"],
-        "accepts_0_2": row["accepts_0_2"],
-        "accepts_3_5": row["accepts_3_5"],
-        "municipality_figures": {
-            indicator: None
-            if (figure := latest.get(indicator)) is None
-            else {
-                "value": figure["value"],
-                "year": figure["year"],
-                "source": figure["source"],
-                "series": series_of(figure),
-            }
-            for indicator in INDICATORS
-        },
-    }
 
 
 def csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,7 +142,7 @@ def csv_cell(column: str, value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def csv_chunks(engine: Engine) -> Iterator[str]:
+def csv_chunks(records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
@@ -225,29 +155,27 @@ def csv_chunks(engine: Engine) -> Iterator[str]:
     # The byte order mark makes Excel read the file as UTF-8 (æøå).
     yield "\ufeff"
     writer.writerow(COLUMNS)
-    with Session(engine) as session:
-        for n, record in enumerate(_records(session), start=1):
-            row = csv_row(record)
-            writer.writerow([csv_cell(column, row[column]) for column in COLUMNS])
-            if n % ROWS_PER_CHUNK == 0:
-                yield drain()
+    for n, record in enumerate(records, start=1):
+        row = csv_row(record)
+        writer.writerow([csv_cell(column, row[column]) for column in COLUMNS])
+        if n % ROWS_PER_CHUNK == 0:
+            yield drain()
     yield drain()
 
 
-def json_chunks(engine: Engine) -> Iterator[str]:
+def json_chunks(records: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     """The ExportSchema document, written as it is read: the count comes last,
     once it is known (JSON object members have no order)."""
     generated_at = datetime.now(UTC).isoformat()
     yield f'{{"generated_at":{json.dumps(generated_at)},"institutions":['
     count = 0
     chunk: list[str] = []
-    with Session(engine) as session:
-        for record in _records(session):
-            chunk.append(("," if count else "") + json.dumps(record, ensure_ascii=False))
-            count += 1
-            if len(chunk) == ROWS_PER_CHUNK:
-                yield "".join(chunk)
-                chunk = []
+    for record in records:
+        chunk.append(("," if count else "") + json.dumps(record, ensure_ascii=False))
+        count += 1
+        if len(chunk) == ROWS_PER_CHUNK:
+            yield "".join(chunk)
+            chunk = []
     yield "".join(chunk) + f'],"count":{count}}}'
 
 
@@ -268,7 +196,7 @@ class ExportCsv(MethodView):
     def get(self) -> Response:
         """All active institutions as CSV (for Excel)"""
         return Response(
-            csv_chunks(_engine()),
+            csv_chunks(export_records(context())),
             mimetype="text/csv",
             headers={"Content-Disposition": f"attachment; filename={CSV_FILENAME}"},
         )
@@ -280,4 +208,4 @@ class ExportJson(MethodView):
     def get(self) -> Response:
         """All active institutions as JSON, the same facts as the CSV, with each
         municipal figure's source"""
-        return Response(json_chunks(_engine()), mimetype="application/json")
+        return Response(json_chunks(export_records(context())), mimetype="application/json")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from search.api.problems import GeocodeErrorSchema, answer_422s
-from search.domain.geocoding import Geocoded, GeocodeError, Geocoder, Place
+from search.api.problems import GeocodeErrorSchema, answer_422s, cannot_place, reads_query
+from search.bootstrap import context
+from search.domain.geocoding import Geocoded, GeocodeError, Geocoder
 
 blp = Blueprint(
     "geocode",
@@ -20,8 +20,6 @@ blp = Blueprint(
 )
 # Every 422 here, a q that fails validation too, has GeocodeError's shape.
 answer_422s(blp, with_suggestions=True)
-
-GEOCODER_KEY = "search.geocoder"
 
 
 class GeocodeQuerySchema(Schema):
@@ -66,17 +64,7 @@ class GeocodedSchema(Schema):
 
 
 def _geocoder() -> Geocoder:
-    geocoder: Geocoder = current_app.extensions[GEOCODER_KEY]
-    return geocoder
-
-
-def _suggestion(place: Place) -> dict[str, Any]:
-    return {
-        "postcode": place.postcode,
-        "name": place.name,
-        "lat": place.point.lat,
-        "lon": place.point.lon,
-    }
+    return context().geocoder
 
 
 def _present(found: Geocoded) -> dict[str, Any]:
@@ -95,25 +83,20 @@ def _present(found: Geocoded) -> dict[str, Any]:
 
 @blp.route("/geocode")
 class Geocode(MethodView):
-    @blp.arguments(GeocodeQuerySchema, location="query")
-    @blp.response(200, GeocodedSchema)
-    @blp.alt_response(
-        422,
-        schema=GeocodeErrorSchema,
-        description="The input cannot be placed, or q is missing, blank or too long: the "
+    @reads_query(
+        blp,
+        GeocodeQuerySchema,
+        problem=GeocodeErrorSchema,
+        refused="The input cannot be placed, or q is missing, blank or too long: the "
         "reason in English and Danish, and places it may have meant (errors names the "
         "parameter when q fails validation).",
     )
+    @blp.response(200, GeocodedSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The point of a postcode, town or address; an address is placed at its
         postcode's point."""
         try:
             found = _geocoder().geocode(args["q"])
         except GeocodeError as exc:
-            abort(
-                422,
-                message=exc.reason_en,
-                message_da=exc.reason_da,
-                suggestions=[_suggestion(p) for p in exc.suggestions],
-            )
+            abort(422, **cannot_place(exc))
         return _present(found)

@@ -10,7 +10,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy.orm import Session
 
 from dagtilbud_contracts.vocabulary import (
     CLOCK_PATTERN,
@@ -19,18 +18,19 @@ from dagtilbud_contracts.vocabulary import (
     MEAL_KINDS,
     OWNERSHIPS,
 )
-from search.adapters import repository as repo
-from search.api.problems import ProblemSchema, answer_422s
+from search.api.problems import ProblemSchema, answer_422s, cannot_place, reads_query
 from search.api.schemas import (
     NUMBER_ANY_CASE,
     NUMBER_PARAMETER,
     InstitutionDocumentSchema,
     SearchResponseSchema,
 )
-from search.domain.geocoding import GeocodeError, Geocoder
-from search.service_layer.cursors import InvalidCursor
-from search.service_layer.documents import institution_document
-from search.service_layer.searching import AGE_GROUPS, SORTS, Searcher, SearchQuery
+from search.bootstrap import context
+from search.domain.cursors import InvalidCursor
+from search.domain.geocoding import GeocodeError
+from search.domain.search import AGE_GROUPS, SORTS, SearchQuery
+from search.service_layer.institutions import InstitutionNotFound, institution_detail
+from search.service_layer.searching import Searcher
 
 blp = Blueprint(
     "institutions",
@@ -121,8 +121,7 @@ class SearchArgsSchema(Schema):
 
 
 def _searcher() -> Searcher:
-    searcher: Searcher = current_app.extensions["search.searcher"]
-    return searcher
+    return context().searcher
 
 
 def _answer_key() -> str:
@@ -159,15 +158,14 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 @blp.route("/search")
 class Search(MethodView):
-    @blp.arguments(SearchArgsSchema, location="query")
-    @blp.response(200, SearchResponseSchema)
-    @blp.alt_response(
-        422,
-        schema=ProblemSchema,
-        description="Bad parameters (errors names them), neither lat and lon nor q, a q "
-        "that cannot be placed (with suggestions), or a cursor this service did not give "
-        "out for this search",
+    @reads_query(
+        blp,
+        SearchArgsSchema,
+        refused="Bad parameters (errors names them), neither lat and lon nor q, a q that "
+        "cannot be placed (with suggestions), or a cursor this service did not give out "
+        "for this search",
     )
+    @blp.response(200, SearchResponseSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Institutions within a radius, nearest first unless sorted otherwise.
 
@@ -180,24 +178,10 @@ class Search(MethodView):
         if "lat" in args:
             point = {"lat": args["lat"], "lon": args["lon"], "geocoded": None}
         else:
-            geocoder: Geocoder = current_app.extensions["search.geocoder"]
             try:
-                found = geocoder.geocode(args["q"])
+                found = context().geocoder.geocode(args["q"])
             except GeocodeError as exc:
-                abort(
-                    422,
-                    message=exc.reason_en,
-                    message_da=exc.reason_da,
-                    suggestions=[
-                        {
-                            "postcode": p.postcode,
-                            "name": p.name,
-                            "lat": p.point.lat,
-                            "lon": p.point.lon,
-                        }
-                        for p in exc.suggestions
-                    ],
-                )
+                abort(422, **cannot_place(exc))
             point = {
                 "lat": found.place.point.lat,
                 "lon": found.place.point.lon,
@@ -261,12 +245,8 @@ class InstitutionDetail(MethodView):
                 "(6 bogstaver eller cifre, fx G18062).",
                 errors={"path": {"number": ["Not an institution number."]}},
             )
-        engine = current_app.extensions["search.engine"]
-        with Session(engine) as session:
-            rows = repo.institution_rows(session, [number.upper()])
-            if not rows:
-                abort(404, message=f"No institution {number.upper()}.")
-            code = rows[0]["municipality_code"]
-            municipal = repo.municipal_figures(session, code).get(code)
-            national = repo.national(session)
-        return institution_document(rows[0], municipal, national)
+        try:
+            document = institution_detail(context(), number.upper())
+        except InstitutionNotFound:
+            abort(404, message=f"No institution {number.upper()}.")
+        return document

@@ -11,12 +11,16 @@ GeocodeError for /v1/geocode).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import UnprocessableEntity
+
+from search.domain.geocoding import GeocodeError, Place
+
+ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
 MESSAGE_EN = "The request has invalid parameters: {fields}. See errors."
 MESSAGE_DA = "Forespørgslen har ugyldige parametre: {fields}. Se errors."
@@ -114,3 +118,41 @@ def answer_422s(blueprint: Blueprint, *, with_suggestions: bool = False) -> None
 
     register: Callable[..., Any] = blueprint.register_error_handler
     register(UnprocessableEntity, handle)
+
+
+def reads_query(
+    blueprint: Blueprint,
+    args: type[Schema],
+    *,
+    refused: str,
+    problem: type[Schema] = ProblemSchema,
+) -> Callable[[ViewT], ViewT]:
+    """The view reads its query string with ``args``; the 422 for a query it
+    refuses (for the reasons ``refused`` gives) is documented in ``problem``'s
+    shape."""
+
+    def decorate(view: ViewT) -> ViewT:
+        documented = blueprint.alt_response(422, schema=problem, description=refused)(view)
+        parsed: ViewT = blueprint.arguments(args, location="query")(documented)
+        return parsed
+
+    return decorate
+
+
+def _suggestion(place: Place) -> dict[str, Any]:
+    return {
+        "postcode": place.postcode,
+        "name": place.name,
+        "lat": place.point.lat,
+        "lon": place.point.lon,
+    }
+
+
+def cannot_place(exc: GeocodeError) -> dict[str, Any]:
+    """What abort(422, ...) says of input the geocoder cannot place: the reason
+    in both languages, and the places it may have meant."""
+    return {
+        "message": exc.reason_en,
+        "message_da": exc.reason_da,
+        "suggestions": [_suggestion(p) for p in exc.suggestions],
+    }

@@ -4,11 +4,20 @@ hot search path writes its JSON itself (see api/institutions.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from marshmallow import Schema, fields, validate
 
 from dagtilbud_contracts.vocabulary import INDICATORS, INSTITUTION_KINDS, OWNERSHIPS
+
+FieldT = TypeVar("FieldT", bound="fields.Field[Any]")
+
+
+def nullable(kind: Callable[..., FieldT], *args: Any, description: str | None = None) -> FieldT:
+    """A field every answer has, null where ``description`` says."""
+    metadata = {"description": description} if description else {}
+    return kind(*args, required=True, allow_none=True, metadata=metadata)
 
 
 class AddressSchema(Schema):
@@ -24,10 +33,8 @@ class LocationSchema(Schema):
 
 class MunicipalityRefSchema(Schema):
     code = fields.Integer(required=True, metadata={"example": 751})
-    name = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "Null until the municipality's statistics have arrived"},
+    name = nullable(
+        fields.String, description="Null until the municipality's statistics have arrived"
     )
 
 
@@ -44,18 +51,20 @@ SERIES_DESCRIPTION = (
 
 
 def series_field() -> fields.String:
-    return fields.String(
-        required=True, allow_none=True, metadata={"description": SERIES_DESCRIPTION}
-    )
+    return nullable(fields.String, description=SERIES_DESCRIPTION)
 
 
-class MunicipalFigureSchema(Schema):
-    value = fields.Float(
-        required=True,
-        allow_none=True,
-        metadata={"description": "Null when the source has no value; missing is not zero"},
-    )
+class YearValueSchema(Schema):
+    """What every figure has: its value (null: the source has none) and its year."""
+
+    value = nullable(fields.Float)
     year = fields.Integer(required=True)
+
+
+class MunicipalFigureSchema(YearValueSchema):
+    value = nullable(
+        fields.Float, description="Null when the source has no value; missing is not zero"
+    )
     source = fields.String(required=True)
     series = series_field()
 
@@ -63,11 +72,10 @@ class MunicipalFigureSchema(Schema):
 # Every indicator's latest municipal figure, or null when there is none.
 MunicipalFiguresSchema = Schema.from_dict(
     {
-        indicator: fields.Nested(
+        indicator: nullable(
+            fields.Nested,
             MunicipalFigureSchema,
-            required=True,
-            allow_none=True,
-            metadata={"description": "Null when the municipality has no figure at all"},
+            description="Null when the municipality has no figure at all",
         )
         for indicator in INDICATORS
     },
@@ -82,87 +90,61 @@ class NationalFigureSchema(MunicipalFigureSchema):
 
 class FigureRowSchema(Schema):
     indicator = fields.String(required=True)
-    municipality = fields.Nested(
-        MunicipalFigureSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "The municipality's latest figure"},
+    municipality = nullable(
+        fields.Nested, MunicipalFigureSchema, description="The municipality's latest figure"
     )
-    national = fields.Nested(
-        NationalFigureSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "The national figure of the same year"},
+    national = nullable(
+        fields.Nested, NationalFigureSchema, description="The national figure of the same year"
     )
 
 
-class InstitutionDocumentSchema(Schema):
+class InstitutionFactsSchema(Schema):
+    """The register facts a search hit and an institution's document both show."""
+
     institution_number = fields.String(required=True, metadata={"example": "G18062"})
     name = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(INSTITUTION_KINDS))
     ownership = fields.String(required=True, validate=validate.OneOf(OWNERSHIPS))
-    status = fields.String(required=True, validate=validate.OneOf(("active", "closed")))
     municipality = fields.Nested(MunicipalityRefSchema, required=True)
     address = fields.Nested(AddressSchema, required=True)
-    location = fields.Nested(LocationSchema, required=True, allow_none=True)
+    location = nullable(fields.Nested, LocationSchema)
     accepts_0_2 = fields.Boolean(required=True)
     accepts_3_5 = fields.Boolean(required=True)
-    capacity = fields.Integer(required=True, allow_none=True)
-    register_contact = fields.Dict(
-        required=True,
-        allow_none=True,
-        metadata={"description": "phone, email and website as the register states them"},
+
+
+class InstitutionDocumentSchema(InstitutionFactsSchema):
+    status = fields.String(required=True, validate=validate.OneOf(("active", "closed")))
+    capacity = nullable(fields.Integer)
+    register_contact = nullable(
+        fields.Dict, description="phone, email and website as the register states them"
     )
     register = fields.Nested(RegisterRefSchema, required=True)
-    profile = fields.Dict(
-        required=True,
-        allow_none=True,
-        metadata={
-            "description": "The institution's own profile (the profile event's "
-            "payload); null when it has reported none"
-        },
+    profile = nullable(
+        fields.Dict,
+        description="The institution's own profile (the profile event's payload); null when "
+        "it has reported none",
     )
     figures = fields.List(fields.Nested(FigureRowSchema), required=True)
 
 
-class HitNormeringSchema(Schema):
+class HitNormeringSchema(YearValueSchema):
     indicator = fields.String(required=True, metadata={"example": "normering_3_5"})
-    value = fields.Float(required=True, allow_none=True)
-    year = fields.Integer(required=True)
 
 
-class SearchHitSchema(Schema):
-    institution_number = fields.String(required=True, metadata={"example": "G18062"})
-    name = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(INSTITUTION_KINDS))
-    ownership = fields.String(required=True, validate=validate.OneOf(OWNERSHIPS))
-    municipality = fields.Nested(MunicipalityRefSchema, required=True)
-    address = fields.Nested(AddressSchema, required=True)
-    location = fields.Nested(LocationSchema, required=True, allow_none=True)
+class SearchHitSchema(InstitutionFactsSchema):
     distance_m = fields.Integer(required=True, metadata={"description": "Metres, haversine"})
-    accepts_0_2 = fields.Boolean(required=True)
-    accepts_3_5 = fields.Boolean(required=True)
-    normering = fields.Nested(
+    normering = nullable(
+        fields.Nested,
         HitNormeringSchema,
-        required=True,
-        allow_none=True,
-        metadata={
-            "description": "The municipality's latest normering for the age group asked "
-            "for, or else for the institution's kind"
-        },
+        description="The municipality's latest normering for the age group asked for, or "
+        "else for the institution's kind",
     )
-    meal_offered = fields.Boolean(
-        required=True, allow_none=True, metadata={"description": "Null: not reported"}
+    meal_offered = nullable(fields.Boolean, description="Null: not reported")
+    opens_latest = nullable(
+        fields.String, description="The latest weekday opening (HH:MM); null: not reported"
     )
-    opens_latest = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The latest weekday opening (HH:MM); null: not reported"},
-    )
-    closes_earliest = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The earliest weekday closing (HH:MM); null: not reported"},
+    closes_earliest = nullable(
+        fields.String, description="The earliest weekday closing (HH:MM); null: not reported"
     )
     tags = fields.List(fields.String(), required=True)
 
@@ -198,14 +180,11 @@ class GeocodedPointSchema(Schema):
     precision = fields.String(required=True, metadata={"example": "postcode"})
 
 
-class SearchPointSchema(Schema):
-    lat = fields.Float(required=True)
-    lon = fields.Float(required=True)
-    geocoded = fields.Nested(
+class SearchPointSchema(LocationSchema):
+    geocoded = nullable(
+        fields.Nested,
         GeocodedPointSchema,
-        required=True,
-        allow_none=True,
-        metadata={"description": "How q was placed; null when lat and lon were given"},
+        description="How q was placed; null when lat and lon were given",
     )
 
 
@@ -214,10 +193,9 @@ class SearchResponseSchema(Schema):
     sort = fields.String(required=True)
     hits = fields.List(fields.Nested(SearchHitSchema), required=True)
     facets = fields.Nested(FacetsSchema, required=True)
-    next_cursor = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "Pass as cursor for the next page; null on the last page"},
+    next_cursor = nullable(
+        fields.String,
+        description="Pass as cursor for the next page; null on the last page",
     )
     point = fields.Nested(SearchPointSchema, required=True)
 

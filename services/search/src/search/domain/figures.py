@@ -92,3 +92,28 @@ def _national(
         return NationalFigure(indicator, year, round(value, 2), WEIGHTED, len(weighted), series)
     value = sum(by_code.values()) / len(by_code)
     return NationalFigure(indicator, year, round(value, 2), UNWEIGHTED, len(by_code), series)
+
+
+def stored_national(figure: NationalFigure) -> dict[str, Any]:
+    """A national figure as the read model keeps it."""
+    return {
+        "indicator": figure.indicator,
+        "year": figure.year,
+        # A key column cannot be null: "" for indicators without series.
+        "series": figure.series or "",
+        "value": figure.value,
+        "method": figure.method,
+        "municipalities": figure.municipalities,
+    }
+
+
+def national_by_key(
+    stored: Iterable[Mapping[Any, Any]],
+) -> dict[tuple[str, int, str | None], dict[str, Any]]:
+    """The stored national figures by (indicator, year, series), series None
+    again for indicators without."""
+    out = {}
+    for row in stored:
+        figure = dict(row) | {"series": row["series"] or None}
+        out[(row["indicator"], row["year"], figure["series"])] = figure
+    return out

@@ -29,19 +29,15 @@ Rules:
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 from typing import Protocol
 
 from search.domain.text import fold, loose
 
-POSTCODE_FILE = "postnumre.csv"
-POINTS_FILE = "postnumre_punkter.csv"
 PRECISION_POSTCODE = "postcode"
 
 # The last four-digit number, standing alone or after "DK-", with nothing but a
@@ -110,7 +106,8 @@ class _Name:
 
 
 class PostcodeGeocoder:
-    """Geocodes against the national list of postcodes, in memory."""
+    """Geocodes against the national list of postcodes, in memory (see
+    ``search.adapters.reference_files`` for reading it from the shipped files)."""
 
     def __init__(self, places: Iterable[Place]) -> None:
         ordered = sorted(places, key=lambda p: p.postcode)
@@ -127,34 +124,6 @@ class PostcodeGeocoder:
             by_loose.setdefault(name.loose, []).append(name)
         # Only a loose spelling that points at one name can place a query.
         self._by_loose = {key: names[0] for key, names in by_loose.items() if len(names) == 1}
-
-    @classmethod
-    def load(cls, data_dir: Path) -> PostcodeGeocoder:
-        """Reads ``postnumre.csv`` and the points of ``postnumre_punkter.csv``
-        (see data/SOURCES.md) from ``data_dir``."""
-        with (data_dir / POINTS_FILE).open(encoding="utf-8-sig", newline="") as f:
-            points = {
-                row["postnr"].zfill(4): GeoPoint(lat=float(row["lat"]), lon=float(row["lon"]))
-                for row in csv.DictReader(f)
-            }
-        with (data_dir / POSTCODE_FILE).open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-        missing = [r["postnr"] for r in rows if r["postnr"].zfill(4) not in points]
-        if missing:
-            # A visual centre may lie at sea: no postcode is placed without its point.
-            raise ValueError(f"{data_dir / POINTS_FILE} has no point for {', '.join(missing[:5])}")
-        places = [
-            Place(
-                postcode=row["postnr"].zfill(4),
-                name=row["navn"],
-                point=points[row["postnr"].zfill(4)],
-                municipality_codes=tuple(int(c) for c in row["kommunekoder"].split()),
-            )
-            for row in rows
-        ]
-        if not places:
-            raise ValueError(f"{data_dir / POSTCODE_FILE} holds no postcodes")
-        return cls(places)
 
     def __len__(self) -> int:
         return len(self._by_postcode)

@@ -3,52 +3,34 @@ its aggregate's full state, which overwrites what the read model knew."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dagkit.consumer import ConsumerSpec, Handling
-from dagkit.db import insert_rows
 from dagkit.envelope import Envelope
 from dagtilbud_contracts import institution, profile, statistics
 from dagtilbud_contracts.consuming import payload_validator
-from search.adapters.orm import (
-    institutions,
-    kit_tables,
-    municipality_statistics,
-    national_figures,
-    profiles,
-    read_model_state,
-)
+from dagtilbud_contracts.registry import topics_for
+from search.adapters.orm import kit_tables
+from search.adapters.repository import SqlReadModel
 from search.domain.figures import national_figures as compute_national
 from search.domain.opening_hours import weekday_span
 from search.domain.text import fold
+from search.service_layer.unit_of_work import ReadModel
 
-TOPICS = ["ingest.institutions.v1", "ingest.statistics.v1", "profiles.profiles.v1"]
+# Which read-model table each event type writes.
+_TABLE_OF = {
+    institution.REGISTERED: "institutions",
+    institution.UPDATED: "institutions",
+    institution.CLOSED: "institutions",
+    statistics.PUBLISHED: "statistics",
+    profile.UPDATED: "profiles",
+}
+TOPICS = topics_for(_TABLE_OF)
 CONSUMER_GROUP = "search.read-model"
-
-
-def bump_generation(session: Session) -> None:
-    """Every applied event moves the read model on: caches keyed by the old
-    generation are no longer read, and the geo index is rebuilt. Once per
-    session is enough (a batch of events commits together)."""
-    if session.info.get("search.generation_bumped"):
-        return
-    session.info["search.generation_bumped"] = True
-    updated = session.execute(
-        update(read_model_state)
-        .where(read_model_state.c.id == 1)
-        .values(generation=read_model_state.c.generation + 1)
-    )
-    if not updated.rowcount:  # type: ignore[attr-defined]
-        # A new database starts at a random generation, so answers cached in
-        # Redis for an earlier database are never taken for this one's.
-        start = secrets.randbits(40) << 16
-        session.execute(insert(read_model_state).values(id=1, generation=start))
 
 
 def _newest_per_subject(events: Sequence[Envelope]) -> list[Envelope]:
@@ -102,72 +84,50 @@ def statistics_row(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def apply_events(session: Session, events: Sequence[Envelope]) -> None:
+def apply_events(read_model: ReadModel, events: Sequence[Envelope]) -> None:
     """Apply a batch: one upsert per table, the national figures recomputed
-    once if any municipality changed, the generation bumped once. The kit has
-    already dropped duplicates and stale versions, so replaying a topic
-    changes nothing."""
+    once if any municipality changed, the generation bumped once (every
+    applied event moves the read model on: caches keyed by the old generation
+    are no longer read, and the geo index is rebuilt). The kit has already
+    dropped duplicates and stale versions, so replaying a topic changes
+    nothing."""
     now = datetime.now(UTC)
     by_table: dict[str, list[Envelope]] = {"institutions": [], "profiles": [], "statistics": []}
     for event in events:
         by_table[_TABLE_OF[event.type]].append(event)
-    insert_rows(
-        session,
-        institutions,
-        [institution_row(e.data, now) for e in _newest_per_subject(by_table["institutions"])],
-        upsert_on=["number"],
+    read_model.upsert_institutions(
+        [institution_row(e.data, now) for e in _newest_per_subject(by_table["institutions"])]
     )
-    insert_rows(
-        session,
-        profiles,
-        [profile_row(e.data, now) for e in _newest_per_subject(by_table["profiles"])],
-        upsert_on=["number"],
+    read_model.upsert_profiles(
+        [profile_row(e.data, now) for e in _newest_per_subject(by_table["profiles"])]
     )
     statistics_rows = [statistics_row(e.data) for e in _newest_per_subject(by_table["statistics"])]
-    insert_rows(session, municipality_statistics, statistics_rows, upsert_on=["municipality_code"])
+    read_model.upsert_statistics(statistics_rows)
     if statistics_rows:
-        recompute_national(session)
+        update_national_figures(read_model)
     if events:
-        bump_generation(session)
+        read_model.bump_generation()
+
+
+def update_national_figures(read_model: ReadModel) -> None:
+    """Cheap enough to do whole: 98 municipalities, a few thousand figures."""
+    read_model.replace_national(compute_national(read_model.figures_by_municipality()))
 
 
 def recompute_national(session: Session) -> None:
-    """Cheap enough to do whole: 98 municipalities, a few thousand figures."""
-    municipal = {
-        code: figures
-        for code, figures in session.execute(
-            select(municipality_statistics.c.municipality_code, municipality_statistics.c.figures)
-        )
-    }
-    session.execute(delete(national_figures))
-    rows = [
-        {
-            "indicator": f.indicator,
-            "year": f.year,
-            "series": f.series or "",
-            "value": f.value,
-            "method": f.method,
-            "municipalities": f.municipalities,
-        }
-        for f in compute_national(municipal)
-    ]
-    if rows:
-        session.execute(insert(national_figures), rows)
+    """The national figures again from the municipal figures on ``session``'s
+    database; the migration that keyed them by series rebuilds them so."""
+    update_national_figures(SqlReadModel(session))
 
-
-_TABLE_OF = {
-    institution.REGISTERED: "institutions",
-    institution.UPDATED: "institutions",
-    institution.CLOSED: "institutions",
-    statistics.PUBLISHED: "statistics",
-    profile.UPDATED: "profiles",
-}
 
 # How the read model consumes: rebuild and the dead-letter redrive use the same.
 CONSUMER = ConsumerSpec(
     group=CONSUMER_GROUP,
     topics=tuple(TOPICS),
-    handling=Handling.batched(_TABLE_OF, apply_events),
+    # The kit hands over its batch's session; the handler sees the read model.
+    handling=Handling.batched(
+        _TABLE_OF, lambda session, events: apply_events(SqlReadModel(session), events)
+    ),
     tables=kit_tables,
     validate=payload_validator(_TABLE_OF),
 )

@@ -10,22 +10,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from dagkit.consumer import ConsumerRunner, ConsumerSpec
-from dagkit.db import make_session_factory, transaction
+from dagkit.db import make_session_factory
 from dagkit.kafka import make_consumer, make_producer
-from search.adapters.orm import (
-    institutions,
-    kit_tables,
-    municipality_statistics,
-    national_figures,
-    profiles,
-)
-from search.service_layer.handlers import CONSUMER, bump_generation
+from search.service_layer.handlers import CONSUMER
+from search.service_layer.unit_of_work import SqlSearchUnitOfWork
 
 log = logging.getLogger(__name__)
-READ_MODEL = (institutions, profiles, municipality_statistics, national_figures)
 
 
 def consumer_spec(topics: Sequence[str] | None = None, group: str | None = None) -> ConsumerSpec:
@@ -38,13 +31,12 @@ def consumer_spec(topics: Sequence[str] | None = None, group: str | None = None)
 
 
 def drop_read_model(engine: Engine, group: str = CONSUMER.group) -> None:
-    with transaction(make_session_factory(engine)) as session:
-        for table in READ_MODEL:
-            session.execute(delete(table))
-        bump_generation(session)
+    with SqlSearchUnitOfWork(make_session_factory(engine)) as uow:
+        uow.read_model.clear()
+        uow.read_model.bump_generation()
         # What the group has seen goes too, or the replay would be skipped.
-        for table in (kit_tables.inbox, kit_tables.aggregate_versions):
-            session.execute(delete(table).where(table.c.consumer_group == group))
+        uow.read_model.forget_consumer_group(group)
+        uow.commit()
 
 
 def replay(

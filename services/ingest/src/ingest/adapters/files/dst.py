@@ -60,11 +60,13 @@ class Area:
 
 
 class DstTable(FormatReader):
-    """Area, time and value columns and the checks of each."""
+    """Area, time and value columns and the checks of each, and the column
+    whose categories say what a row counts towards (its role)."""
 
     kind = DatasetKind.STATISTICS
     source: ClassVar[str]
     annual: ClassVar[bool] = True
+    role_field: ClassVar[str]
 
     def __init__(self, columns: Columns, ctx: Context) -> None:
         super().__init__(columns, ctx)
@@ -74,8 +76,11 @@ class DstTable(FormatReader):
         self.area_column = columns.name("area")
         self.time_column = columns.name("time")
         self.value_column = columns.name("value")
+        self.i_role = columns.at(self.role_field) or 0
+        self.role_column = columns.name(self.role_field)
         self._areas: dict[str, Area] = {}
         self._periods: dict[str, Period | None] = {}
+        self.role = Classifier(self.classify, self.i_role, ctx)
 
     def area(self, row: int, text: str) -> Area:
         """Where the row is about; counts skipped areas, logs unknown ones."""
@@ -171,13 +176,12 @@ class DstTable(FormatReader):
             return
         self.accept(row, cells, area.municipality, period, value)
 
+    def classify(self, code: str, label: str) -> str | None:
+        """The role of a category, from its code and folded label."""
+        raise NotImplementedError
+
     def accept(
-        self,
-        row: int,
-        cells: list[str],
-        municipality: int,
-        period: Period,
-        value: float | None,
+        self, row: int, cells: list[str], municipality: int, period: Period, value: float | None
     ) -> None:
         """A row whose area, period and value passed their checks."""
         raise NotImplementedError
@@ -227,22 +231,31 @@ def _area_by_code(ctx: Context, code: str, label: str) -> Area:
 
 
 class Classifier:
-    """Maps a category cell (code, label or both) to a role, with a cache."""
+    """The role of a row from its category cell (code, label or both), with a
+    cache. A category the table does not read has none: the row is counted
+    as skipped."""
 
-    def __init__(self, classify: Callable[[str, str], str | None]) -> None:
+    def __init__(
+        self, classify: Callable[[str, str], str | None], index: int, ctx: Context
+    ) -> None:
         self._classify = classify
+        self._index = index
+        self._ctx = ctx
         self._cache: dict[str, str | None] = {}
 
-    def __call__(self, text: str) -> str | None:
+    def __call__(self, cells: list[str]) -> str | None:
+        text = cells[self._index]
         try:
-            return self._cache[text]
+            role = self._cache[text]
         except KeyError:
             stripped = text.strip()
             code = stripped.split(maxsplit=1)[0].upper() if stripped else ""
             role = self._classify(code, label_key(stripped))
             if len(self._cache) < _CACHE_LIMIT:
                 self._cache[text] = role
-            return role
+        if role is None:
+            self._ctx.skip("other_category")
+        return role
 
 
 # --- BOERN8 / BOERN3: normering per municipality and kind of care -----------
@@ -265,14 +278,13 @@ class Boern8(DstTable):
     name = "dst_boern8"
     table_id = "BOERN8"
     source = "DST BOERN8"
+    role_field = "paskat"  # the kind of care, which names the normering
     spec: ClassVar[tuple[Column, ...]] = (AREA, PASKAT, TIME, VALUE)
 
     def __init__(self, columns: Columns, ctx: Context) -> None:
         super().__init__(columns, ctx)
         self._figures: list[Figure] = []
         self._figure_row: dict[tuple[int, str, int], int] = {}
-        self._paskat = Classifier(_paskat_normering)
-        self.i_paskat = columns.at("paskat") or 0
 
     @classmethod
     def recognises(cls, keys: set[str]) -> bool:
@@ -281,17 +293,13 @@ class Boern8(DstTable):
     def figures(self) -> list[Figure]:
         return self._figures
 
+    def classify(self, code: str, label: str) -> str | None:
+        return _paskat_normering(code, label)
+
     def accept(
-        self,
-        row: int,
-        cells: list[str],
-        municipality: int,
-        period: Period,
-        value: float | None,
+        self, row: int, cells: list[str], municipality: int, period: Period, value: float | None
     ) -> None:
-        indicator = self._paskat(cells[self.i_paskat])
-        if indicator is None:
-            self.ctx.skip("other_category")
+        if (indicator := self.role(cells)) is None:
             return
         text = cells[self.i_value].strip()
         if value is not None and not checks.indicator_in_range(
@@ -367,13 +375,10 @@ class SummingTable(DstTable):
     """Rows summed per (municipality, period, role); roles come from one
     column, every other dimension column is summed over."""
 
-    role_field: ClassVar[str]
     whole_numbers: ClassVar[bool] = False
 
     def __init__(self, columns: Columns, ctx: Context) -> None:
         super().__init__(columns, ctx)
-        self.i_role = columns.at(self.role_field) or 0
-        self.role_column = columns.name(self.role_field)
         fixed = {self.i_area, self.i_time, self.i_value, self.i_role, *self.fixed_columns()}
         self._summed = [i for i in range(len(columns.header)) if i not in fixed]
         # Every dimension but area, period and role, for the duplicate check.
@@ -387,25 +392,14 @@ class SummingTable(DstTable):
         self._first_row: dict[str, int] = {}
         self._groups: dict[Period, Group] = {}
         self._figures: list[Figure] | None = None
-        self.role = Classifier(self.classify)
 
     def fixed_columns(self) -> set[int]:
         return set()
 
-    def classify(self, code: str, label: str) -> str | None:
-        raise NotImplementedError
-
     def accept(
-        self,
-        row: int,
-        cells: list[str],
-        municipality: int,
-        period: Period,
-        value: float | None,
+        self, row: int, cells: list[str], municipality: int, period: Period, value: float | None
     ) -> None:
-        role = self.role(cells[self.i_role])
-        if role is None:
-            self.ctx.skip("other_category")
+        if (role := self.role(cells)) is None:
             return
         if value is not None and value > checks.COUNT_MAX:
             # No municipality has this many children, staff or residents of

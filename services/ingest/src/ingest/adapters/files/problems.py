@@ -8,6 +8,7 @@ tests match on; the messages may be reworded, the codes may not.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import ParamSpec
 
@@ -93,6 +94,43 @@ def _p(
         column=column,
         value=value,
     )
+
+
+def _cell_problem(
+    code: str,
+    da: str,
+    en: str,
+    *,
+    extra: tuple[str, ...] = (),
+    empty: bool = False,
+    warning: bool = False,
+) -> Callable[..., Problem]:
+    """A problem with one cell, called ``(row, column, value, *extra)``, or
+    ``(row, column)`` for an ``empty`` cell: most problems differ only in
+    their wording, so each is stated once as its two messages. They are
+    ``str.format`` templates over the parameters (``{value}``, ``{column}``,
+    an extra's name); the name the problem is given carries its type."""
+    names = ("row", "column") if empty else ("row", "column", "value", *extra)
+    signature = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names]
+    )
+    severity = Severity.WARNING if warning else Severity.ERROR
+
+    def problem(*args: object, **kwargs: object) -> Problem:
+        fields = signature.bind(*args, **kwargs).arguments
+        return Problem(
+            code=code,
+            message_da=da.format_map(fields),
+            message_en=en.format_map(fields),
+            severity=severity,
+            row=fields["row"],
+            column=fields["column"],
+            value=fields.get("value", ""),
+        )
+
+    problem.__name__ = problem.__qualname__ = code
+    problem.__signature__ = signature  # type: ignore[attr-defined]
+    return _warning(problem) if warning else problem
 
 
 def more_problems(count: int, errors: int) -> Problem:
@@ -306,15 +344,11 @@ _ENCODING_NAMES = {
 }
 
 
-def formula_not_allowed(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "formula_not_allowed",
-        "Cellen indeholder en formel; formler beregnes ikke, skriv værdien i stedet",
-        "The cell holds a formula; formulas are never evaluated, enter the value instead",
-        row=row,
-        column=column,
-        value=value,
-    )
+formula_not_allowed: CodeProblem = _cell_problem(
+    "formula_not_allowed",
+    "Cellen indeholder en formel; formler beregnes ikke, skriv værdien i stedet",
+    "The cell holds a formula; formulas are never evaluated, enter the value instead",
+)
 
 
 def no_rows() -> Problem:
@@ -324,37 +358,19 @@ def no_rows() -> Problem:
 # --- values ------------------------------------------------------------------
 
 
-def missing_value(row: int, column: str) -> Problem:
-    return _p(
-        "missing_value",
-        f"»{column}« skal udfyldes",
-        f"'{column}' must be filled in",
-        row=row,
-        column=column,
-        value="",
-    )
+missing_value: Callable[[int, str], Problem] = _cell_problem(
+    "missing_value", "»{column}« skal udfyldes", "'{column}' must be filled in", empty=True
+)
 
 
-def not_a_number(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "not_a_number",
-        f"»{value}« er ikke et tal",
-        f"'{value}' is not a number",
-        row=row,
-        column=column,
-        value=value,
-    )
+not_a_number: CodeProblem = _cell_problem(
+    "not_a_number", "»{value}« er ikke et tal", "'{value}' is not a number"
+)
 
 
-def not_a_whole_number(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "not_a_whole_number",
-        f"»{value}« er ikke et helt tal",
-        f"'{value}' is not a whole number",
-        row=row,
-        column=column,
-        value=value,
-    )
+not_a_whole_number: CodeProblem = _cell_problem(
+    "not_a_whole_number", "»{value}« er ikke et helt tal", "'{value}' is not a whole number"
+)
 
 
 def out_of_range(row: int, column: str, value: str, low: float, high: float | None) -> Problem:
@@ -377,28 +393,20 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-@_warning
-def high_normering(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "high_normering",
-        f"Normeringen {value} børn pr. voksen er usædvanlig høj (over 10); kontrollér tallet",
-        f"A normering of {value} children per adult is unusually high (above 10); check it",
-        row=row,
-        column=column,
-        value=value,
-        warning=True,
-    )
+high_normering: CodeProblem = _cell_problem(
+    "high_normering",
+    "Normeringen {value} børn pr. voksen er usædvanlig høj (over 10); kontrollér tallet",
+    "A normering of {value} children per adult is unusually high (above 10); check it",
+    warning=True,
+)
 
 
-def bad_year(row: int, column: str, value: str, low: int, high: int) -> Problem:
-    return _p(
-        "bad_year",
-        f"»{value}« er ikke et årstal mellem {low} og {high}",
-        f"'{value}' is not a year between {low} and {high}",
-        row=row,
-        column=column,
-        value=value,
-    )
+bad_year: Callable[[int, str, str, int, int], Problem] = _cell_problem(
+    "bad_year",
+    "»{value}« er ikke et årstal mellem {low} og {high}",
+    "'{value}' is not a year between {low} and {high}",
+    extra=("low", "high"),
+)
 
 
 def unknown_municipality(
@@ -407,55 +415,42 @@ def unknown_municipality(
     """``name`` is the label part of a code-and-label cell (``101 Atlantis``)
     when that part is what names no municipality."""
     if name is not None:
-        return _p(
-            "unknown_municipality",
-            f"Kommunenavnet »{name}« i »{value}« findes ikke",
-            f"There is no municipality called '{name}' (in '{value}')",
-            row=row,
-            column=column,
-            value=value,
-        )
+        return _unknown_municipality_label(row, column, value, name)
     if by_name:
-        return _p(
-            "unknown_municipality",
-            f"Kommunen »{value}« findes ikke",
-            f"There is no municipality called '{value}'",
-            row=row,
-            column=column,
-            value=value,
-        )
-    return _p(
-        "unknown_municipality",
-        f"Kommunekoden {value} findes ikke",
-        f"Municipality code {value} does not exist",
-        row=row,
-        column=column,
-        value=value,
-    )
+        return _unknown_municipality_name(row, column, value)
+    return _unknown_municipality_code(row, column, value)
 
 
-@_warning
-def municipality_name_mismatch(row: int, column: str, value: str, code: int, name: str) -> Problem:
-    return _p(
-        "municipality_name_mismatch",
-        f"Kommunenavnet »{value}« passer ikke til kommunekoden {code} ({name}); koden bruges",
-        f"The municipality name '{value}' does not match code {code} ({name}); the code is used",
-        row=row,
-        column=column,
-        value=value,
-        warning=True,
-    )
+_unknown_municipality_label = _cell_problem(
+    "unknown_municipality",
+    "Kommunenavnet »{name}« i »{value}« findes ikke",
+    "There is no municipality called '{name}' (in '{value}')",
+    extra=("name",),
+)
+_unknown_municipality_name = _cell_problem(
+    "unknown_municipality",
+    "Kommunen »{value}« findes ikke",
+    "There is no municipality called '{value}'",
+)
+_unknown_municipality_code = _cell_problem(
+    "unknown_municipality",
+    "Kommunekoden {value} findes ikke",
+    "Municipality code {value} does not exist",
+)
 
 
-def unknown_postcode(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "unknown_postcode",
-        f"Postnummeret {value} findes ikke",
-        f"Postcode {value} does not exist",
-        row=row,
-        column=column,
-        value=value,
-    )
+municipality_name_mismatch: Callable[[int, str, str, int, str], Problem] = _cell_problem(
+    "municipality_name_mismatch",
+    "Kommunenavnet »{value}« passer ikke til kommunekoden {code} ({name}); koden bruges",
+    "The municipality name '{value}' does not match code {code} ({name}); the code is used",
+    extra=("code", "name"),
+    warning=True,
+)
+
+
+unknown_postcode: CodeProblem = _cell_problem(
+    "unknown_postcode", "Postnummeret {value} findes ikke", "Postcode {value} does not exist"
+)
 
 
 def outside_denmark(row: int, column: str, value: str, *, swapped: bool) -> Problem:
@@ -471,19 +466,13 @@ def outside_denmark(row: int, column: str, value: str, *, swapped: bool) -> Prob
     )
 
 
-def postcode_outside_municipality(
-    row: int, column: str, value: str, district: str, municipality: str, belongs_to: str
-) -> Problem:
-    return _p(
-        "postcode_outside_municipality",
-        f"Postnummeret {value} ({district}) ligger ikke i kommunen {municipality}, "
-        f"men i: {belongs_to}",
-        f"Postcode {value} ({district}) is not in the municipality of {municipality} "
-        f"but in: {belongs_to}",
-        row=row,
-        column=column,
-        value=value,
-    )
+postcode_outside_municipality: Callable[[int, str, str, str, str, str], Problem] = _cell_problem(
+    "postcode_outside_municipality",
+    "Postnummeret {value} ({district}) ligger ikke i kommunen {municipality}, men i: {belongs_to}",
+    "Postcode {value} ({district}) is not in the municipality of {municipality} "
+    "but in: {belongs_to}",
+    extra=("district", "municipality", "belongs_to"),
+)
 
 
 def outside_municipality(
@@ -539,18 +528,13 @@ def _km(km: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "da" else text
 
 
-@_warning
-def missing_coordinates(row: int, column: str) -> Problem:
-    return _p(
-        "missing_coordinates",
-        "Institutionen har ingen koordinater og kan hverken vises på kortet "
-        "eller findes efter afstand",
-        "The institution has no coordinates and cannot be shown on the map or found by distance",
-        row=row,
-        column=column,
-        value="",
-        warning=True,
-    )
+missing_coordinates: Callable[[int, str], Problem] = _cell_problem(
+    "missing_coordinates",
+    "Institutionen har ingen koordinater og kan hverken vises på kortet eller findes efter afstand",
+    "The institution has no coordinates and cannot be shown on the map or found by distance",
+    empty=True,
+    warning=True,
+)
 
 
 def too_long(row: int, column: str, value: str, limit: int) -> Problem:
@@ -607,87 +591,56 @@ def bad_institution_number(row: int, column: str, value: str) -> Problem:
     )
 
 
-def duplicate_institution_number(row: int, column: str, value: str, first_row: int) -> Problem:
-    return _p(
-        "duplicate_institution_number",
-        f"Institutionsnummeret {value} står også i række {first_row}",
-        f"Institution number {value} also appears in row {first_row}",
-        row=row,
-        column=column,
-        value=value,
-    )
+duplicate_institution_number: Callable[[int, str, str, int], Problem] = _cell_problem(
+    "duplicate_institution_number",
+    "Institutionsnummeret {value} står også i række {first_row}",
+    "Institution number {value} also appears in row {first_row}",
+    extra=("first_row",),
+)
 
 
-def unknown_kind(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "unknown_kind",
-        f"»{value}« er ikke en kendt dagtilbudstype "
-        "(vuggestue, børnehave, aldersintegreret, dagpleje)",
-        f"'{value}' is not a known kind of daycare "
-        "(vuggestue, boernehave, aldersintegreret, dagpleje)",
-        row=row,
-        column=column,
-        value=value,
-    )
+unknown_kind: CodeProblem = _cell_problem(
+    "unknown_kind",
+    "»{value}« er ikke en kendt dagtilbudstype (vuggestue, børnehave, aldersintegreret, dagpleje)",
+    "'{value}' is not a known kind of daycare (vuggestue, boernehave, aldersintegreret, dagpleje)",
+)
 
 
-def unknown_ownership(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "unknown_ownership",
-        f"»{value}« er ikke en kendt ejerform (kommunal, selvejende, privat, udliciteret)",
-        f"'{value}' is not a known ownership (kommunal, selvejende, privat, udliciteret)",
-        row=row,
-        column=column,
-        value=value,
-    )
+unknown_ownership: CodeProblem = _cell_problem(
+    "unknown_ownership",
+    "»{value}« er ikke en kendt ejerform (kommunal, selvejende, privat, udliciteret)",
+    "'{value}' is not a known ownership (kommunal, selvejende, privat, udliciteret)",
+)
 
 
-def bad_flag(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "bad_flag",
-        f"»{value}« skal være ja eller nej",
-        f"'{value}' must be ja (yes) or nej (no)",
-        row=row,
-        column=column,
-        value=value,
-    )
+bad_flag: CodeProblem = _cell_problem(
+    "bad_flag", "»{value}« skal være ja eller nej", "'{value}' must be ja (yes) or nej (no)"
+)
 
 
-@_warning
-def bad_contact(row: int, column: str, value: str) -> Problem:
-    return _p(
-        "bad_contact",
-        f"»{value}« ligner ikke en gyldig værdi for {column}; feltet springes over",
-        f"'{value}' does not look like a valid {column}; the field is left out",
-        row=row,
-        column=column,
-        value=value,
-        warning=True,
-    )
+bad_contact: CodeProblem = _cell_problem(
+    "bad_contact",
+    "»{value}« ligner ikke en gyldig værdi for {column}; feltet springes over",
+    "'{value}' does not look like a valid {column}; the field is left out",
+    warning=True,
+)
 
 
-def duplicate_figure(row: int, column: str, value: str, first_row: int) -> Problem:
-    return _p(
-        "duplicate_figure",
-        f"Samme tal (kommune, nøgletal og år) står også i række {first_row}",
-        f"The same figure (municipality, indicator and year) also appears in row {first_row}",
-        row=row,
-        column=column,
-        value=value,
-    )
+duplicate_figure: Callable[[int, str, str, int], Problem] = _cell_problem(
+    "duplicate_figure",
+    "Samme tal (kommune, nøgletal og år) står også i række {first_row}",
+    "The same figure (municipality, indicator and year) also appears in row {first_row}",
+    extra=("first_row",),
+)
 
 
-def parts_exceed_total(row: int, column: str, value: str, part_row: int) -> Problem:
-    return _p(
-        "parts_exceed_total",
-        f"I alt ({value}) er mindre end pædagogerne i række {part_row}; "
-        "andelen ville blive over 100 %",
-        f"The total ({value}) is smaller than the pedagogues in row {part_row}; "
-        "the share would exceed 100 per cent",
-        row=row,
-        column=column,
-        value=value,
-    )
+parts_exceed_total: Callable[[int, str, str, int], Problem] = _cell_problem(
+    "parts_exceed_total",
+    "I alt ({value}) er mindre end pædagogerne i række {part_row}; andelen ville blive over 100 %",
+    "The total ({value}) is smaller than the pedagogues in row {part_row}; "
+    "the share would exceed 100 per cent",
+    extra=("part_row",),
+)
 
 
 @_warning

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validate
 
@@ -67,6 +67,12 @@ class RegisterReader(FormatReader):
     """Checks shared by both register formats and the duplicate check."""
 
     kind = DatasetKind.REGISTER
+    # The accepted kinds and ownerships, by the cell's text (folded with
+    # text.header_key where the format takes words rather than codes).
+    kind_field: ClassVar[str]
+    kinds: ClassVar[dict[str, str]]
+    ownerships: ClassVar[dict[str, str]]
+    fold_words: ClassVar[bool] = False
 
     def __init__(self, columns: Columns, ctx: Context) -> None:
         super().__init__(columns, ctx)
@@ -89,6 +95,59 @@ class RegisterReader(FormatReader):
     @abstractmethod
     def read_row(self, row: int, cells: list[str]) -> None:
         """One data row whose cells hold no control characters."""
+
+    @abstractmethod
+    def _active(self, row: int, cells: list[str]) -> bool:
+        """Whether the unit is open."""
+
+    @abstractmethod
+    def _municipality(self, row: int, cells: list[str]) -> int | None:
+        """The unit's municipality, every municipality column checked."""
+
+    def fields(self, row: int, cells: list[str], number_field: str, street: str) -> Fields:
+        """Every part of the unit, each checked on its own; the order of the
+        checks is the order of their problems in the report."""
+        ctx, name = self.ctx, self.columns.name
+        active = self._active(row, cells)
+        municipality = self._municipality(row, cells)
+        street_, postcode, city, coordinates = self.place(row, cells, active, street, municipality)
+        return Fields(
+            number=checks.institution_number(
+                ctx, row, name(number_field), self.cell(cells, number_field)
+            ),
+            name=self.unit_name(row, cells),
+            kind=self._coded(row, cells, self.kind_field, self.kinds, problems.unknown_kind),
+            ownership=self._coded(
+                row, cells, "ownership", self.ownerships, problems.unknown_ownership
+            ),
+            municipality=municipality,
+            street=street_,
+            postcode=postcode,
+            city=city,
+            coordinates=coordinates,
+            active=active,
+            capacity=self.capacity(row, cells),
+            phone=self.phone(row, cells),
+            email=self.contact(row, cells, "email"),
+            website=self.contact(row, cells, "website"),
+        )
+
+    def _coded(
+        self,
+        row: int,
+        cells: list[str],
+        field: str,
+        table: dict[str, str],
+        unknown: problems.CodeProblem,
+    ) -> str | None:
+        text, column = self.cell(cells, field), self.columns.name(field)
+        if not text:
+            self.ctx.log.add(problems.missing_value, row, column)
+            return None
+        found = table.get(header_key(text) if self.fold_words else text)
+        if found is None:
+            self.ctx.log.add(unknown, row, column, text)
+        return found
 
     def add(self, row: int, number_column: str, fields: Fields) -> None:
         if fields.number is not None:
@@ -226,6 +285,9 @@ STIL_OWNERSHIPS = {"1": "kommunal", "2": "selvejende", "3": "privat", "4": "udli
 
 class StilRegister(RegisterReader):
     name = "stil_register"
+    kind_field = "type_code"
+    kinds = STIL_KINDS
+    ownerships = STIL_OWNERSHIPS
     spec = (
         col("unit_type", "dagtilbudsType", required=False),
         col("status", "aktivitetsstatus", required=False),
@@ -275,40 +337,11 @@ class StilRegister(RegisterReader):
             self.ctx.skip(STIL_OUT_OF_SCOPE[type_code])
             return
         number_field = "unit_number" if self.cell(cells, "unit_number") else "institution_number"
-        number_column = self.columns.name(number_field)
-        self.add(row, number_column, self._fields(row, cells, number_field, type_code))
-
-    def _fields(self, row: int, cells: list[str], number_field: str, type_code: str) -> Fields:
-        ctx, name = self.ctx, self.columns.name
-        active = self._active(row, cells)
-        municipality = self._municipality(row, cells)
         street = " ".join(
             filter(None, (self.cell(cells, "street"), self.cell(cells, "house_number")))
         )
-        street_, postcode, city, coordinates = self.place(row, cells, active, street, municipality)
-        return Fields(
-            number=checks.institution_number(
-                ctx, row, name(number_field), self.cell(cells, number_field)
-            ),
-            name=self.unit_name(row, cells),
-            kind=self._coded(row, "type_code", type_code, STIL_KINDS, problems.unknown_kind),
-            ownership=self._coded(
-                row,
-                "ownership",
-                self.cell(cells, "ownership"),
-                STIL_OWNERSHIPS,
-                problems.unknown_ownership,
-            ),
-            municipality=municipality,
-            street=street_,
-            postcode=postcode,
-            city=city,
-            coordinates=coordinates,
-            active=active,
-            capacity=self.capacity(row, cells),
-            phone=self.phone(row, cells),
-            email=self.contact(row, cells, "email"),
-        )
+        fields = self.fields(row, cells, number_field, street)
+        self.add(row, self.columns.name(number_field), fields)
 
     def _active(self, row: int, cells: list[str]) -> bool:
         if not self.columns.has("status"):
@@ -318,23 +351,6 @@ class StilRegister(RegisterReader):
             self.ctx.log.add(problems.missing_value, row, self.columns.name("status"))
             return True
         return header_key(status) == "aktiv"
-
-    def _coded(
-        self,
-        row: int,
-        field: str,
-        code: str,
-        table: dict[str, str],
-        unknown: problems.CodeProblem,
-    ) -> str | None:
-        column = self.columns.name(field)
-        if not code:
-            self.ctx.log.add(problems.missing_value, row, column)
-            return None
-        if code not in table:
-            self.ctx.log.add(unknown, row, column, code)
-            return None
-        return table[code]
 
     def _municipality(self, row: int, cells: list[str]) -> int | None:
         # The unit's own municipality; the administrating one only stands in
@@ -393,6 +409,10 @@ _NO = {"nej", "n", "no", "false", "0", "lukket", "ophoert", "inaktiv"}
 
 class PortalRegister(RegisterReader):
     name = "portal_register"
+    kind_field = "type"
+    kinds = PORTAL_KINDS
+    ownerships = PORTAL_OWNERSHIPS
+    fold_words = True
     spec = (
         col("number", "id"),
         col("name", "navn"),
@@ -417,31 +437,8 @@ class PortalRegister(RegisterReader):
         return {"id", "navn", "type", "kommunekode"} <= keys
 
     def read_row(self, row: int, cells: list[str]) -> None:
-        ctx, name = self.ctx, self.columns.name
-        active = self._active(row, cells)
-        municipality = self._municipality(row, cells)
-        street, postcode, city, coordinates = self.place(
-            row, cells, active, self.cell(cells, "street"), municipality
-        )
-        fields = Fields(
-            number=checks.institution_number(ctx, row, name("number"), self.cell(cells, "number")),
-            name=self.unit_name(row, cells),
-            kind=self._word(row, cells, "type", PORTAL_KINDS, problems.unknown_kind),
-            ownership=self._word(
-                row, cells, "ownership", PORTAL_OWNERSHIPS, problems.unknown_ownership
-            ),
-            municipality=municipality,
-            street=street,
-            postcode=postcode,
-            city=city,
-            coordinates=coordinates,
-            active=active,
-            capacity=self.capacity(row, cells),
-            phone=self.phone(row, cells),
-            email=self.contact(row, cells, "email"),
-            website=self.contact(row, cells, "website"),
-        )
-        self.add(row, name("number"), fields)
+        fields = self.fields(row, cells, "number", self.cell(cells, "street"))
+        self.add(row, self.columns.name("number"), fields)
 
     def _active(self, row: int, cells: list[str]) -> bool:
         text = self.cell(cells, "active")
@@ -452,23 +449,6 @@ class PortalRegister(RegisterReader):
             return False
         self.ctx.log.add(problems.bad_flag, row, self.columns.name("active"), text)
         return True
-
-    def _word(
-        self,
-        row: int,
-        cells: list[str],
-        field: str,
-        table: dict[str, str],
-        unknown: problems.CodeProblem,
-    ) -> str | None:
-        text, column = self.cell(cells, field), self.columns.name(field)
-        if not text:
-            self.ctx.log.add(problems.missing_value, row, column)
-            return None
-        found = table.get(header_key(text))
-        if found is None:
-            self.ctx.log.add(unknown, row, column, text)
-        return found
 
     def _municipality(self, row: int, cells: list[str]) -> int | None:
         code = checks.municipality(

@@ -1,1 +1,0 @@
-"""Use cases of the auth service: units of work over the domain."""

@@ -1,1 +1,0 @@
-"""The profiles service's domain model: plain objects and rules, no I/O."""

@@ -1,1 +1,0 @@
-"""The web service's adapters: database tables and repositories, clients."""

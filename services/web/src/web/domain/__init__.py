@@ -1,1 +1,0 @@
-"""The web service's domain model: plain objects and rules, no I/O."""

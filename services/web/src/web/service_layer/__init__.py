@@ -1,1 +1,0 @@
-"""Use cases of the web service: units of work over the domain."""
