@@ -39,12 +39,13 @@ class KafkaUnavailableError(ConnectionError):
 def probe_broker(bootstrap: str, timeout_ms: int = 2000) -> None:
     """Raise KafkaUnavailableError unless the broker lists its topics in time."""
     problem = _probe(bootstrap, timeout_ms)
+    # kafka-python drops sockets without closing them: those of refused
+    # attempts (kept in the tracebacks it discards) and, now and then, one its
+    # close() loses track of. Collect them now, quietly, not at a later request.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
     if problem is not None:
-        # kafka-python keeps the sockets of refused connection attempts in the
-        # tracebacks it drops; close them now, quietly, not at a later request.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
         raise KafkaUnavailableError(problem)
 
 
