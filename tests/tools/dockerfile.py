@@ -6,10 +6,11 @@ gets and see that nothing they read at start is missing.
 Only what these Dockerfiles use is understood: FROM ... AS, WORKDIR, COPY
 (from the build context or ``--from`` an earlier stage; directories, files,
 globs), ENV, USER, CMD and the editable installs (``pip install -e PATH``) of
-RUN, whose ``python -m venv DIR`` leaves an empty DIR. Nothing else RUN does
-is carried out: the tests run the processes with the repository's virtualenv
-and the image's source folders first on ``PYTHONPATH``, which is what an
-editable install amounts to.
+RUN, whose ``python -m venv DIR`` leaves an empty DIR, and the build scripts
+of BUILT_BY_MAKE_VENV, whose output is laid out as ``make venv`` built it in
+the repository. Nothing else RUN does is carried out: the tests run the
+processes with the repository's virtualenv and the image's source folders
+first on ``PYTHONPATH``, which is what an editable install amounts to.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", ".mypy_cache", ".pytest_cache")
+# What .dockerignore keeps out of the build context, and what no image needs.
+IGNORED = shutil.ignore_patterns(
+    "__pycache__", "*.egg-info", ".mypy_cache", ".pytest_cache", "node_modules"
+)
+# A RUN of one of these scripts (a path from the build context) writes the
+# folder beside it; make venv runs the same script in the repository.
+BUILT_BY_MAKE_VENV = {"services/web/assets/build": "services/web/src/web/static/dist"}
 
 
 @dataclass
@@ -156,6 +163,12 @@ def build(dockerfile: Path, context: Path, into: Path) -> Stage:
                 stage.host_path(venv).mkdir(parents=True, exist_ok=True)
             for path in re.findall(r"(?:^|\s)-e\s+'?([^\s']+)", args):
                 stage.editable.append(str(PurePosixPath(stage.workdir) / path.split("[")[0]))
+            for script, output in BUILT_BY_MAKE_VENV.items():
+                if script in shlex.split(args):
+                    built = context / output
+                    if not built.is_dir():
+                        raise FileNotFoundError(f"RUN {script}: {built} is not built (make venv)")
+                    shutil.copytree(built, stage.host_path(output), dirs_exist_ok=True)
     if stage is None:
         raise ValueError(f"{dockerfile}: no FROM")
     # The final stage runs what the build stage installed editable.

@@ -9,7 +9,9 @@ is not found folded is tried loosely (ø = oe = o), so "borne" finds
 
 Sorting follows the Danish alphabet (... x y z æ ø å) with "aa" as "å", as
 Danish collation (CLDR, Retskrivningsordbogen) does for names: Aabenraa
-sorts with Åbenrå after Ølstykke, the same pairs that fold() makes one.
+sorts with Åbenrå after Ølstykke, the same pairs that fold() makes one. The
+order is shared with the web pages, so it lives in the contracts
+(``dagtilbud_contracts.collation``) and is re-exported here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from dagtilbud_contracts.collation import collation_key
+
+__all__ = ["collation_key", "fold", "loose", "matches"]
 
 # The Danish letters and their German cousins fold to the two-letter forms that
 # Danish itself uses when the letters are unavailable (Aarhus, Boernehave).
@@ -63,28 +69,3 @@ def matches(query: str, name: str) -> bool:
         if loose(token) not in loose_name:
             return False
     return True
-
-
-# Where Danish puts the letters it sorts differently: ä and ö are æ and ø, ü is y.
-_DANISH_VARIANTS = str.maketrans({"ä": "æ", "ö": "ø", "ü": "y"})
-_DANISH_LETTERS = frozenset("æøå")
-# Code points just above "z", in Danish order; applied after punctuation is gone.
-_AFTER_Z = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
-
-
-@lru_cache(maxsize=16384)
-def collation_key(text: str) -> str:
-    """The key that sorts ``text`` in Danish alphabetical order: case,
-    punctuation and accents ignored (é as e), ä/ö/ü as æ/ø/y, "aa" as "å", and
-    æ, ø, å after z. Equal keys (Aabenraa, Åbenrå) are told apart by the
-    caller (the institution number)."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("aa", "å")
-    text = text.translate(_DANISH_VARIANTS)
-    # å would decompose to a + ring and lose its place; the other marks go.
-    text = "".join(
-        ch
-        if ch in _DANISH_LETTERS
-        else "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        for ch in text
-    )
-    return " ".join(_NOT_WORD.sub(" ", text).split()).translate(_AFTER_Z)

@@ -1,0 +1,113 @@
+"""The portal's words for the wire's keys, in the reader's language.
+
+The keys (``boernehave``, ``normering_0_2``) are the contracts' and never
+shown; these lazy strings are looked up when a page is rendered.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+KINDS = {
+    "vuggestue": _l("Vuggestue"),
+    "boernehave": _l("Børnehave"),
+    "aldersintegreret": _l("Aldersintegreret institution"),
+    "dagpleje": _l("Dagpleje"),
+}
+
+OWNERSHIPS = {
+    "kommunal": _l("Kommunal"),
+    "selvejende": _l("Selvejende"),
+    "privat": _l("Privat"),
+    "udliciteret": _l("Udliciteret"),
+}
+
+AGE_GROUPS = {
+    "0-2": _l("0-2 år (vuggestuealder)"),
+    "3-5": _l("3-5 år (børnehavealder)"),
+}
+
+MEALS = {
+    "offered": _l("Madordning tilbydes"),
+    "none": _l("Ingen madordning (madpakke)"),
+    "frokost": _l("Frokost"),
+    "frokost_og_mellemmaaltider": _l("Frokost og mellemmåltider"),
+    "fuld_forplejning": _l("Fuld forplejning"),
+    "vegetar": _l("Vegetarkost"),
+    "halal": _l("Halal"),
+    "svinekoedfri": _l("Uden svinekød"),
+    "glutenfri": _l("Glutenfri"),
+    "laktosefri": _l("Laktosefri"),
+    "maelkefri": _l("Mælkefri"),
+    "noeddefri": _l("Nøddefri"),
+}
+
+SORTS = {
+    "distance": _l("Afstand"),
+    "name": _l("Navn"),
+    "normering": _l("Normering"),
+}
+
+INDICATORS = {
+    "normering_0_2": _l("Normering 0-2 år"),
+    "normering_3_5": _l("Normering 3-5 år"),
+    "normering_dagpleje": _l("Normering i dagpleje"),
+    "andel_paedagogisk_uddannet_pct": _l("Pædagogisk uddannet personale"),
+    "antal_boern": _l("Antal børn i dagtilbud"),
+    "andel_ikke_dansk_baggrund_pct": _l("Børn med anden baggrund end dansk"),
+}
+
+INDICATOR_UNITS = {
+    "children_per_adult": _l("børn pr. voksen"),
+    "percent": _l("procent"),
+    "count": _l("børn"),
+}
+
+INDICATOR_EXPLANATIONS = {
+    "normering_0_2": _l(
+        "Hvor mange børn på 0-2 år der i gennemsnit er pr. voksen i kommunens "
+        "vuggestuer og aldersintegrerede institutioner. Lavere er bedre."
+    ),
+    "normering_3_5": _l(
+        "Hvor mange børn på 3-5 år der i gennemsnit er pr. voksen i kommunens "
+        "børnehaver og aldersintegrerede institutioner. Lavere er bedre."
+    ),
+    "normering_dagpleje": _l(
+        "Hvor mange børn der i gennemsnit er pr. dagplejer i kommunens dagpleje. Lavere er bedre."
+    ),
+    "andel_paedagogisk_uddannet_pct": _l(
+        "Hvor stor en del af personalet i kommunens dagtilbud der er uddannet pædagog "
+        "eller pædagogisk assistent. Højere er bedre."
+    ),
+    "antal_boern": _l(
+        "Hvor mange børn der går i kommunens dagtilbud. Det siger noget om størrelse, "
+        "ikke om kvalitet."
+    ),
+    "andel_ikke_dansk_baggrund_pct": _l(
+        "Hvor stor en del af børnene i kommunens dagtilbud der har anden baggrund end "
+        "dansk. Det beskriver børnene, ikke pasningen."
+    ),
+}
+
+WEEKDAYS = [
+    _l("Mandag"),
+    _l("Tirsdag"),
+    _l("Onsdag"),
+    _l("Torsdag"),
+    _l("Fredag"),
+    _l("Lørdag"),
+    _l("Søndag"),
+]
+
+SUBSTITUTE_CARE = {
+    "gaestehus": _l("Gæstehus"),
+    "gaestedagplejer": _l("Gæstedagplejer"),
+    "fast_makker": _l("Fast makker-dagplejer"),
+    "andet": _l("Anden ordning"),
+}
+
+OPEN_PLACES = {
+    "yes": _l("Ledige pladser"),
+    "no": _l("Ingen ledige pladser"),
+    "waiting_list": _l("Venteliste"),
+}

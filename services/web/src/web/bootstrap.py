@@ -1,0 +1,37 @@
+"""The composition root: builds the web service's context from its settings
+(search's HTTP API, the Redis page cache, the shipped boundaries) and hands
+views the context of their app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from dagkit.web import current_context
+from web.adapters.boundaries import load_boundaries_geojson
+from web.adapters.page_cache import RedisPageCache
+from web.adapters.search_client import HttpSearchGateway
+from web.domain.maps import Boundaries
+from web.service_layer.context import LazyBoundaries, WebContext
+
+
+def build_context(settings: Mapping[str, Any]) -> WebContext:
+    search = HttpSearchGateway(settings["search_url"], settings["search_timeout_s"])
+    cache = RedisPageCache(settings["redis_url"], settings["page_cache_ttl_s"])
+    reference_dir = settings["reference_dir"]
+    return WebContext(
+        search=search,
+        page_cache=cache,
+        boundaries=LazyBoundaries(
+            lambda: Boundaries.from_geojson(load_boundaries_geojson(reference_dir))
+        ),
+        settings=dict(settings),
+        closers=(search.close, cache.close),
+    )
+
+
+def context(app: Flask | None = None) -> WebContext:
+    """The context of the current app (or ``app``)."""
+    return current_context(WebContext, app)

@@ -1,0 +1,1 @@
+"""The web service's domain: plain values and rules for the pages, no I/O."""

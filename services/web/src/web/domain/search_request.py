@@ -1,0 +1,96 @@
+"""What a parent asks on the front page, and how it becomes a search query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+RADIUS_CHOICES_KM = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+DEFAULT_RADIUS_KM = 5.0
+SORTS = ("distance", "name", "normering")
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    name: str | None = None
+    age_group: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    ownership: tuple[str, ...] = ()
+    meal: str | None = None
+    open_before: str | None = None
+    open_after: str | None = None
+    tag: tuple[str, ...] = ()
+    radius_km: float = DEFAULT_RADIUS_KM
+    sort: str = "distance"
+    cursor: str | None = None
+    shortlist: tuple[str, ...] = field(default=())
+
+    @property
+    def has_place(self) -> bool:
+        return bool(self.q) or (self.lat is not None and self.lon is not None)
+
+    @property
+    def filters_active(self) -> int:
+        return sum(
+            bool(x)
+            for x in (
+                self.age_group,
+                self.kind,
+                self.ownership,
+                self.meal,
+                self.open_before,
+                self.open_after,
+                self.tag,
+                self.name,
+            )
+        )
+
+    def search_params(self) -> dict[str, str]:
+        """The search API's parameters (comma lists for the multi-valued filters)."""
+        params: dict[str, str] = {}
+        # A typed place wins over a position the browser gave earlier.
+        if self.q:
+            params["q"] = self.q
+        elif self.lat is not None and self.lon is not None:
+            params["lat"] = f"{self.lat:.5f}"
+            params["lon"] = f"{self.lon:.5f}"
+        for key in ("age_group", "kind", "ownership", "tag"):
+            values: tuple[str, ...] = getattr(self, key)
+            if values:
+                params[key] = ",".join(values)
+        for key in ("name", "meal", "open_before", "open_after", "cursor"):
+            value = getattr(self, key)
+            if value:
+                params[key] = value
+        params["radius_km"] = f"{self.radius_km:g}"
+        params["sort"] = self.sort
+        params["limit"] = str(PAGE_SIZE)
+        return params
+
+    def page_params(self, **changes: object) -> dict[str, str | list[str]]:
+        """This request as the front page's own URL parameters, with ``changes``."""
+        request = replace(self, **changes)  # type: ignore[arg-type]
+        params: dict[str, str | list[str]] = {}
+        if request.q:
+            params["q"] = request.q
+        elif request.lat is not None and request.lon is not None:
+            params["lat"] = f"{request.lat:.5f}"
+            params["lon"] = f"{request.lon:.5f}"
+        for key in ("age_group", "kind", "ownership", "tag"):
+            values: tuple[str, ...] = getattr(request, key)
+            if values:
+                params[key] = list(values)
+        for key in ("name", "meal", "open_before", "open_after", "cursor"):
+            value = getattr(request, key)
+            if value:
+                params[key] = value
+        if request.radius_km != DEFAULT_RADIUS_KM:
+            params["radius_km"] = f"{request.radius_km:g}"
+        if request.sort != "distance":
+            params["sort"] = request.sort
+        if request.shortlist:
+            params["liste"] = ",".join(request.shortlist)
+        return params

@@ -1,0 +1,1 @@
+"""Use cases of the web service: each page's data, asked of the other services."""

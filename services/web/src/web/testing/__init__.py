@@ -1,0 +1,1 @@
+"""Test support for the web service: an in-memory search with recorded answers."""

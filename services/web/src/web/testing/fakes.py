@@ -1,0 +1,117 @@
+"""A search service in memory, answering with documents recorded from the
+real search API (``samples/``), so page tests run without any server."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from web.service_layer.gateway import (
+    Document,
+    NotFound,
+    QueryParams,
+    SearchRejected,
+    SearchUnavailable,
+)
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@cache
+def _sample(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def sample(name: str) -> dict[str, Any]:
+    """A fresh copy of a recorded answer (tests may change it)."""
+    return copy.deepcopy(_sample(name))
+
+
+class FakeSearchGateway:
+    """Answers like search for Aarhus C (8000): institutions G20580 and
+    G20581, municipality 751, every municipality's latest figures. ``down``
+    makes every call fail as an unreachable search does."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.calls: list[tuple[str, Any]] = []
+        self.institutions: dict[str, Document] = {}
+        base = sample("institution")
+        for hit in sample("search")["hits"]:
+            document = copy.deepcopy(base)
+            document.update(
+                {k: hit[k] for k in ("institution_number", "name", "kind", "ownership", "address")}
+            )
+            document.update({"location": hit["location"], "accepts_0_2": hit["accepts_0_2"]})
+            document["accepts_3_5"] = hit["accepts_3_5"]
+            self.institutions[hit["institution_number"]] = document
+        self.institutions[base["institution_number"]] = base
+
+    def _call(self, name: str, argument: Any) -> None:
+        self.calls.append((name, argument))
+        if self.down:
+            raise SearchUnavailable(name)
+
+    def search(self, params: QueryParams) -> Document:
+        self._call("search", dict(params))
+        q = params.get("q")
+        if q is not None and q not in ("8000", "Aarhus C", "Aarhus"):
+            raise SearchRejected(
+                {
+                    "code": 422,
+                    "message": f"Cannot place “{q}”. Enter a four-digit postcode or a town name.",
+                    "message_da": f"Vi kan ikke finde «{q}». Skriv et postnummer på fire cifre "
+                    "eller et bynavn.",
+                    "suggestions": [],
+                }
+            )
+        answer = sample("search")
+        kinds = str(params.get("kind") or "")
+        if kinds:
+            answer["hits"] = [h for h in answer["hits"] if h["kind"] in kinds.split(",")]
+            answer["total"] = len(answer["hits"])
+        if params.get("cursor"):
+            answer["hits"] = answer["hits"][10:]
+            answer["next_cursor"] = None
+        return answer
+
+    def institution(self, number: str) -> Document:
+        self._call("institution", number)
+        if number not in self.institutions:
+            raise NotFound(number)
+        return copy.deepcopy(self.institutions[number])
+
+    def compare(self, numbers: Sequence[str]) -> Document:
+        self._call("compare", tuple(numbers))
+        answer = sample("compare")
+        missing = [n for n in numbers if n not in self.institutions]
+        if missing:
+            raise NotFound(missing[0])
+        answer["institutions"] = [self.institutions[n] for n in numbers]
+        for item in answer["indicators"]:
+            template = item["values"][0]
+            item["values"] = [dict(template, institution_number=n) for n in numbers]
+        return answer
+
+    def municipality(self, code: int) -> Document:
+        self._call("municipality", code)
+        answer = sample("municipality")
+        if code != answer["code"]:
+            raise NotFound(str(code))
+        return answer
+
+    def municipalities(self) -> Document:
+        self._call("municipalities", None)
+        return sample("municipalities")
+
+    def national(self) -> Document:
+        self._call("national", None)
+        return sample("national")
+
+    def ready(self) -> bool:
+        return not self.down

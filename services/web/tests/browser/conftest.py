@@ -1,0 +1,227 @@
+"""Fixtures of the web service's browser tests: real pages in headless Chromium.
+
+Debian's ``chromium`` (``deploy/local/browser`` installs it; Playwright's
+Python package drives it and never downloads a browser of its own) opens the
+web service running under gunicorn, which asks the search service, also under
+gunicorn, whose read model on the test PostgreSQL holds the whole shipped
+register (4,611 units), the statistics of all 98 municipalities and generated
+profiles (opening hours, meal schemes, tags) for every third unit. Each test
+gets fresh browser contexts; a request that is not for 127.0.0.1 is aborted,
+and a test during which one was tried fails, as does one whose page threw an
+uncaught error or broke the Content Security Policy (web.testing.browser).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from dagkit.migrations import upgrade
+from dagkit.testing.fixtures import temporary_database
+from search.testing.events import (
+    SERVICE_ROOT,
+    apply_all,
+    generated_profile_events,
+    institution_events,
+    statistics_events,
+)
+from web.testing.browser import (
+    AXE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    ROOT,
+    SCREENSHOTS,
+    BrowserGuard,
+    Server,
+    Violation,
+    redis_database,
+    run_axe,
+    take_screenshots,
+)
+
+DATA = ROOT / "data"
+# Redis databases of their own (the other tests use 1, the bench 2), emptied
+# before and after.
+SEARCH_REDIS_DB, WEB_REDIS_DB = 3, 4
+ACTION_TIMEOUT_MS = 10_000
+_GUARD = pytest.StashKey[BrowserGuard]()
+
+NewPage = Callable[..., Page]
+
+
+# ------------------------------------------------------------------ servers
+@pytest.fixture(scope="session")
+def browser_read_model(postgres_url: str) -> Iterator[str]:
+    """A fresh search read model: the shipped register, every municipality's
+    statistics and generated profiles for every third unit, so each filter
+    finds something."""
+    with temporary_database(postgres_url, "test_browser") as url:
+        upgrade(SERVICE_ROOT, url)
+        register = institution_events()
+        apply_all(
+            url,
+            [
+                *register,
+                *statistics_events(),
+                *generated_profile_events([e.subject for e in register[::3]]),
+            ],
+        )
+        yield url
+
+
+@pytest.fixture(scope="session")
+def search_server(
+    browser_read_model: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """search's HTTP app under gunicorn, on the browser tests' read model."""
+    search_redis = redis_database(redis_url, SEARCH_REDIS_DB)
+    client = redis.Redis.from_url(search_redis)
+    client.flushdb()
+    server = Server(
+        "search.entrypoints.wsgi:app",
+        {
+            "DATABASE_URL": browser_read_model,
+            "REDIS_URL": search_redis,
+            "REFERENCE_DATA_DIR": str(DATA),
+            "DATA_DIR": str(tmp_path_factory.mktemp("search-data")),
+            "SEARCH_CURSOR_SECRET": secrets.token_hex(32),
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+    yield server
+    server.close()
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(
+    search_server: Server, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The web service under gunicorn, asking ``search_server``."""
+    web_redis = redis_database(redis_url, WEB_REDIS_DB)
+    client = redis.Redis.from_url(web_redis)
+    client.flushdb()
+    server = Server(
+        "web.entrypoints.wsgi:app",
+        {
+            "SEARCH_URL": search_server.url,
+            "REDIS_URL": web_redis,
+            "REFERENCE_DATA_DIR": str(DATA),
+            "DATA_DIR": str(tmp_path_factory.mktemp("web-data")),
+            "DATABASE_URL": "",
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+    yield server
+    server.close()
+    client.flushdb()
+    client.close()
+
+
+# ------------------------------------------------------------------ browser
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium, headless, through Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run deploy/local/browser (make browser)")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def browser_guard(request: pytest.FixtureRequest) -> BrowserGuard:
+    """This test's guard: every context ``new_page`` opens reports to it."""
+    guard = BrowserGuard()
+    request.node.stash[_GUARD] = guard
+    return guard
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fails a browser test whose pages did what BrowserGuard watches for."""
+    result = yield
+    guard = item.stash.get(_GUARD, None)
+    if guard is not None and guard.problems():
+        pytest.fail("\n".join(guard.problems()), pytrace=False)
+    return result
+
+
+@pytest.fixture
+def new_page(
+    chromium: Browser, web_server: Server, browser_guard: BrowserGuard
+) -> Iterator[NewPage]:
+    """``new_page(**options)`` opens a page in a fresh browser context on the
+    web service (relative URLs go to it), at desktop size, in Danish; the
+    options are Playwright's context options, e.g. ``java_script_enabled=False``
+    or ``geolocation=...`` with ``permissions=["geolocation"]``."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> Page:
+        settings: dict[str, Any] = {
+            "base_url": web_server.url,
+            "viewport": DESKTOP,
+            "locale": "da-DK",
+            "timezone_id": "Europe/Copenhagen",
+            "service_workers": "block",
+            **options,
+        }
+        context = chromium.new_context(**settings)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        browser_guard.attach(context)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: NewPage) -> Page:
+    """A page with JavaScript on, at desktop size."""
+    return new_page()
+
+
+@pytest.fixture
+def page_without_js(new_page: NewPage) -> Page:
+    """A page whose browser runs no JavaScript at all."""
+    return new_page(java_script_enabled=False)
+
+
+# -------------------------------------------------------------------- tools
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run services/web/assets/build (make venv)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source: str) -> Callable[[Page], list[Violation]]:
+    """``axe(page)``: the page's WCAG 2.0/2.1 A and AA violations (axe-core);
+    [] when there are none."""
+    return lambda page: run_axe(page, axe_source)
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], list[Path]]:
+    """``screenshot(page, name)``: the whole page at desktop and phone width,
+    as artifacts/screenshots/<name>-desktop.png and <name>-phone.png."""
+    return lambda page, name: take_screenshots(page, SCREENSHOTS, name)

@@ -1,0 +1,53 @@
+"""The web app on an in-memory search and no page cache: every page, both
+languages, without any server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from web.adapters.boundaries import load_boundaries_geojson
+from web.adapters.page_cache import NoPageCache
+from web.app import create_app
+from web.config import DEFAULT_REFERENCE_DIR, load_settings
+from web.domain.maps import Boundaries
+from web.service_layer.context import LazyBoundaries, WebContext
+from web.testing.fakes import FakeSearchGateway
+
+_BOUNDARIES = LazyBoundaries(
+    lambda: Boundaries.from_geojson(load_boundaries_geojson(DEFAULT_REFERENCE_DIR))
+)
+
+
+@pytest.fixture
+def search() -> FakeSearchGateway:
+    return FakeSearchGateway()
+
+
+@pytest.fixture
+def app(search: FakeSearchGateway) -> Flask:
+    settings = load_settings({"LOG_LEVEL": "WARNING"})
+    ctx = WebContext(search=search, page_cache=NoPageCache(), boundaries=_BOUNDARIES)
+    app = create_app(settings, ctx=ctx)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def page_text(html: str) -> str:
+    """The visible words of a page, whitespace collapsed (for 'says X' asserts)."""
+    import re
+    from html import unescape
+
+    without_tags = re.sub(r"<[^>]+>", " ", html)
+    return " ".join(unescape(without_tags).split())
+
+
+assert Path(DEFAULT_REFERENCE_DIR, "kommuner_simplified.geojson").exists()
