@@ -8,6 +8,7 @@ DB_SERVICES := ingest auth profiles search
 PYPROJECTS := $(wildcard libs/*/pyproject.toml contracts/pyproject.toml services/*/pyproject.toml)
 # The web service's stylesheet is built from these (services/web/assets/build).
 WEB_ASSETS := services/web/assets/package-lock.json services/web/assets/build $(wildcard services/web/assets/scss/*.scss)
+WEB_CATALOGUES := $(wildcard services/web/src/web/translations/*/LC_MESSAGES/messages.po)
 
 # make run: every service on its SQLite file under var/, the local Kafka and Redis.
 RUN_ENV := DATA_DIR=$(CURDIR)/var KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 REDIS_URL=redis://127.0.0.1:6379/0
@@ -19,16 +20,16 @@ TEST_ENV = set -a && source $(LOCAL_STATE)/env && set +a && \
 	       KAFKA_BOOTSTRAP_SERVERS="$$LOCAL_KAFKA_BOOTSTRAP_SERVERS" \
 	       REDIS_URL="redis://127.0.0.1:6379/1"
 
-.PHONY: help venv infra browser down migrate demo-data run test test-fast lint typecheck contracts openapi bench clean
+.PHONY: help venv infra browser down migrate demo-data run test test-fast lint typecheck contracts openapi translations bench clean
 
 help:
 	@echo "make run        run the portal on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	@echo "make test       lint, typecheck and the whole test suite on real PostgreSQL, Kafka, Redis"
 	@echo "make test-fast  the unit tests (every tests/unit/), on fakes, without any server"
 	@echo "make bench      measurements (event round trip, relay throughput)"
-	@echo "make lint | typecheck | contracts | openapi | infra | browser | down | clean"
+	@echo "make lint | typecheck | contracts | openapi | translations | infra | browser | down | clean"
 
-$(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS) deploy/local/venv $(WEB_ASSETS)
+$(STAMP): constraints.txt requirements-dev.txt $(PYPROJECTS) deploy/local/venv $(WEB_ASSETS) $(WEB_CATALOGUES)
 	deploy/local/venv
 	@touch $@
 
@@ -68,6 +69,12 @@ contracts: venv
 
 openapi: venv
 	$(BIN)/python -m tests.tools.openapi write
+
+# Extracts new Danish text of the web pages into the English catalogue (then
+# translate the new entries) and compiles it.
+translations: venv
+	$(BIN)/python -m tests.tools.translations write
+	$(BIN)/python -m tests.tools.translations compile
 
 test: venv infra browser lint typecheck
 	$(TEST_ENV) && $(BIN)/pytest

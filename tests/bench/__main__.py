@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import ingest_import, kit_roundtrip, read_model, search_load
+from tests.bench import ingest_import, kit_roundtrip, read_model, search_load, web_pages
 
 
 def main() -> int:
-    results = [kit_roundtrip.run(), ingest_import.run(), search_load.run(), read_model.run()]
+    results = [
+        kit_roundtrip.run(),
+        ingest_import.run(),
+        search_load.run(),
+        read_model.run(),
+        web_pages.run(),
+    ]
     print()
     failed = [name for result in results for name, ok in result.items() if not ok]
     for name in failed:

@@ -4,6 +4,7 @@ views the context of their app."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,12 +22,16 @@ def build_context(settings: Mapping[str, Any]) -> WebContext:
     search = HttpSearchGateway(settings["search_url"], settings["search_timeout_s"])
     cache = RedisPageCache(settings["redis_url"], settings["page_cache_ttl_s"])
     reference_dir = settings["reference_dir"]
+    boundaries = LazyBoundaries(
+        lambda: Boundaries.from_geojson(load_boundaries_geojson(reference_dir))
+    )
+    # Simplifying Denmark takes a few hundred milliseconds: do it while the
+    # worker starts, not while the first parent waits (they share the lock).
+    threading.Thread(target=boundaries, name="load-boundaries", daemon=True).start()
     return WebContext(
         search=search,
         page_cache=cache,
-        boundaries=LazyBoundaries(
-            lambda: Boundaries.from_geojson(load_boundaries_geojson(reference_dir))
-        ),
+        boundaries=boundaries,
         settings=dict(settings),
         closers=(search.close, cache.close),
     )

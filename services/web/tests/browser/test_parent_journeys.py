@@ -132,18 +132,21 @@ def test_the_same_journey_without_javascript(page_without_js: Page) -> None:
 def test_national_map_leads_to_a_municipality(page: Page) -> None:
     names = municipality_names()
     page.goto("/kommuner")
+    page.locator('svg#choropleth a.municipality-area[href$="/kommune/751"]').click()
+    assert urlsplit(page.url).path == "/kommune/751"
+    expect(page.locator("h1")).to_contain_text(names["751"])
+
+
+def test_national_map_shows_every_municipality_and_only_those(page: Page) -> None:
+    names = municipality_names()
+    page.goto("/kommuner")
     linked = page.locator("svg#choropleth a.municipality-area").evaluate_all(
         "areas => areas.map((a) => a.getAttribute('href'))"
     )
     codes = {href.rsplit("/", 1)[-1] for href in linked}
-    assert (codes - set(names), set(names) - codes) == (set(), set()), (
-        "the national map's areas (not a municipality, missing) are not the 98 municipalities"
-    )
-    assert len(linked) == len(names)
-    aarhus = page.locator('svg#choropleth a.municipality-area[href$="/kommune/751"]')
-    aarhus.click()
-    assert urlsplit(page.url).path == "/kommune/751"
-    expect(page.locator("h1")).to_contain_text(names["751"])
+    assert codes - set(names) == set(), "areas on the map that are no municipality"
+    assert set(names) - codes == set(), "municipalities missing from the map"
+    assert len(linked) == len(names) == 98
 
 
 def test_use_my_position_searches_around_it(new_page: Callable[..., Page]) -> None:

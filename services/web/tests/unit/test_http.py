@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from web.adapters.page_cache import NoPageCache
-from web.app import create_app
+from web.app import STATIC, create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
 from web.testing.fakes import FakeSearchGateway
@@ -73,3 +73,17 @@ def test_pages_answer_only_get(client: FlaskClient) -> None:
     response = client.post("/")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_search_results_page_with_its_css_and_js_is_under_100_kb_gzip(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/?q=8000").get_data()
+    assets = [
+        (STATIC / "dist" / "portal.css").read_bytes(),
+        (STATIC / "js" / "portal.js").read_bytes(),
+    ]
+    total = sum(len(gzip.compress(part, 6)) for part in [html, *assets])
+    assert total < 100 * 1024, f"{total / 1024:.1f} KB gzip"
+    # The stylesheet is the design system's subset, not all of it.
+    assert len(assets[0]) > 10_000

@@ -39,7 +39,10 @@ def page_url(endpoint: str, **values: Any) -> str:
 def other_language_url() -> str:
     """This page, with its parameters, in the other language."""
     other = "da" if current_language() == "en" else "en"
-    endpoint = (request.endpoint or "da.front").split(".", 1)[-1]
+    blueprint, _, endpoint = (request.endpoint or "").partition(".")
+    if blueprint not in LANGUAGES:
+        # Not one of the pages (an address that matched nothing): the front page.
+        return url_for(f"{other}.front")
     values: dict[str, Any] = dict(request.view_args or {})
     args = request.args.to_dict(flat=False)
     values.update({k: v for k, v in args.items() if k not in values})

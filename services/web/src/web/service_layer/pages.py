@@ -7,7 +7,7 @@ and the view answers with the polite page. Nothing here knows Flask.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -298,7 +298,11 @@ def national_page(
         if item["indicator"] == indicator:
             present_years = [y for y in item["years"] if y.get("value") is not None]
             latest = present_years[-1] if present_years else None
-    choropleth = maps.choropleth(
+    drawn = maps.choropleth(
         boundaries(), {r.code: r.value for r in rows}, better=better_of(indicator)
     )
+    # The boundary file also outlines Christiansø, which is no municipality and
+    # has no page: only the municipalities search knows are drawn and linked.
+    codes = {r.code for r in rows}
+    choropleth = replace(drawn, areas=tuple(a for a in drawn.areas if a.code in codes))
     return NationalPage(indicator, rows, latest, choropleth, sort, descending)
