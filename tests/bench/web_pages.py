@@ -21,14 +21,7 @@ from typing import Any
 import redis
 from flask import Flask, render_template, template_rendered
 
-from dagkit.migrations import upgrade
-from search.testing.events import (
-    SERVICE_ROOT,
-    apply_all,
-    generated_profile_events,
-    institution_events,
-    statistics_events,
-)
+from search.testing.events import load_shipped_data
 from tests.bench.kit_roundtrip import fresh_database
 from tests.tools.services import ROOT
 from web.adapters.page_cache import NoPageCache
@@ -100,16 +93,7 @@ def run() -> dict[str, bool]:
     for url in (web_redis, search_redis):
         redis.Redis.from_url(url).flushdb()
     with fresh_database() as url, tempfile.TemporaryDirectory() as data_dir:
-        upgrade(SERVICE_ROOT, url)
-        register = institution_events()
-        apply_all(
-            url,
-            [
-                *register,
-                *statistics_events(),
-                *generated_profile_events([e.subject for e in register[::3]]),
-            ],
-        )
+        load_shipped_data(url)
         search = Server(
             "search.entrypoints.wsgi:app",
             {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,8 @@ import pytest
 import redis
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from dagkit.migrations import upgrade
 from dagkit.testing.fixtures import temporary_database
-from search.testing.events import (
-    SERVICE_ROOT,
-    apply_all,
-    generated_profile_events,
-    institution_events,
-    statistics_events,
-)
+from search.testing.events import load_shipped_data
 from web.testing.browser import (
     AXE_JS,
     CHROMIUM,
@@ -63,17 +57,31 @@ def browser_read_model(postgres_url: str) -> Iterator[str]:
     statistics and generated profiles for every third unit, so each filter
     finds something."""
     with temporary_database(postgres_url, "test_browser") as url:
-        upgrade(SERVICE_ROOT, url)
-        register = institution_events()
-        apply_all(
-            url,
-            [
-                *register,
-                *statistics_events(),
-                *generated_profile_events([e.subject for e in register[::3]]),
-            ],
-        )
+        load_shipped_data(url)
         yield url
+
+
+@contextmanager
+def _served(
+    app: str, redis_url: str, redis_db: int, data_dir: Path, env: dict[str, str]
+) -> Iterator[Server]:
+    """``app`` under gunicorn on a Redis database of its own, emptied before and after."""
+    own_redis = redis_database(redis_url, redis_db)
+    client = redis.Redis.from_url(own_redis)
+    client.flushdb()
+    common = {
+        "REDIS_URL": own_redis,
+        "REFERENCE_DATA_DIR": str(DATA),
+        "DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    server = Server(app, {**common, **env})
+    try:
+        yield server
+    finally:
+        server.close()
+        client.flushdb()
+        client.close()
 
 
 @pytest.fixture(scope="session")
@@ -81,24 +89,14 @@ def search_server(
     browser_read_model: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """search's HTTP app under gunicorn, on the browser tests' read model."""
-    search_redis = redis_database(redis_url, SEARCH_REDIS_DB)
-    client = redis.Redis.from_url(search_redis)
-    client.flushdb()
-    server = Server(
+    with _served(
         "search.entrypoints.wsgi:app",
-        {
-            "DATABASE_URL": browser_read_model,
-            "REDIS_URL": search_redis,
-            "REFERENCE_DATA_DIR": str(DATA),
-            "DATA_DIR": str(tmp_path_factory.mktemp("search-data")),
-            "SEARCH_CURSOR_SECRET": secrets.token_hex(32),
-            "LOG_LEVEL": "WARNING",
-        },
-    )
-    yield server
-    server.close()
-    client.flushdb()
-    client.close()
+        redis_url,
+        SEARCH_REDIS_DB,
+        tmp_path_factory.mktemp("search-data"),
+        {"DATABASE_URL": browser_read_model, "SEARCH_CURSOR_SECRET": secrets.token_hex(32)},
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -106,24 +104,14 @@ def web_server(
     search_server: Server, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """The web service under gunicorn, asking ``search_server``."""
-    web_redis = redis_database(redis_url, WEB_REDIS_DB)
-    client = redis.Redis.from_url(web_redis)
-    client.flushdb()
-    server = Server(
+    with _served(
         "web.entrypoints.wsgi:app",
-        {
-            "SEARCH_URL": search_server.url,
-            "REDIS_URL": web_redis,
-            "REFERENCE_DATA_DIR": str(DATA),
-            "DATA_DIR": str(tmp_path_factory.mktemp("web-data")),
-            "DATABASE_URL": "",
-            "LOG_LEVEL": "WARNING",
-        },
-    )
-    yield server
-    server.close()
-    client.flushdb()
-    client.close()
+        redis_url,
+        WEB_REDIS_DB,
+        tmp_path_factory.mktemp("web-data"),
+        {"SEARCH_URL": search_server.url, "DATABASE_URL": ""},
+    ) as server:
+        yield server
 
 
 # ------------------------------------------------------------------ browser

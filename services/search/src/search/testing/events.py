@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from dagkit.db import make_engine, make_session_factory, transaction
 from dagkit.envelope import Envelope
+from dagkit.migrations import upgrade
 from dagkit.testing.events import publish as publish  # the tests and the bench use it
 from dagtilbud_contracts import institution, profile, statistics
 from dagtilbud_contracts.examples import load_examples
@@ -63,6 +64,23 @@ def apply_all(url: str, events: list[Envelope]) -> None:
         apply_batch(engine, events)
     finally:
         engine.dispose()
+
+
+def load_shipped_data(url: str) -> None:
+    """A read model at ``url`` (migrated here) holding the whole shipped
+    register, every municipality's statistics and generated profiles for
+    every third unit, so each filter finds something: what the web pages'
+    browser tests and bench run on."""
+    upgrade(SERVICE_ROOT, url)
+    register = institution_events()
+    apply_all(
+        url,
+        [
+            *register,
+            *statistics_events(),
+            *generated_profile_events([e.subject for e in register[::3]]),
+        ],
+    )
 
 
 def apply_batch(engine: Engine, events: list[Envelope]) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 RADIUS_CHOICES_KM = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 DEFAULT_RADIUS_KM = 5.0
 SORTS = ("distance", "name", "normering")
 PAGE_SIZE = 20
+MULTI_VALUED = ("age_group", "kind", "ownership", "tag")
+SINGLE_VALUED = ("name", "meal", "open_before", "open_after", "cursor")
 
 
 @dataclass(frozen=True)
@@ -48,45 +51,37 @@ class SearchRequest:
             )
         )
 
-    def search_params(self) -> dict[str, str]:
-        """The search API's parameters (comma lists for the multi-valued filters)."""
-        params: dict[str, str] = {}
+    def _place_and_filters(self, *, join_lists: bool) -> dict[str, Any]:
+        params: dict[str, Any] = {}
         # A typed place wins over a position the browser gave earlier.
         if self.q:
             params["q"] = self.q
         elif self.lat is not None and self.lon is not None:
             params["lat"] = f"{self.lat:.5f}"
             params["lon"] = f"{self.lon:.5f}"
-        for key in ("age_group", "kind", "ownership", "tag"):
+        for key in MULTI_VALUED:
             values: tuple[str, ...] = getattr(self, key)
             if values:
-                params[key] = ",".join(values)
-        for key in ("name", "meal", "open_before", "open_after", "cursor"):
+                params[key] = ",".join(values) if join_lists else list(values)
+        for key in SINGLE_VALUED:
             value = getattr(self, key)
             if value:
                 params[key] = value
+        return params
+
+    def search_params(self) -> dict[str, str]:
+        """The search API's parameters (comma lists for the multi-valued filters)."""
+        params = self._place_and_filters(join_lists=True)
         params["radius_km"] = f"{self.radius_km:g}"
         params["sort"] = self.sort
         params["limit"] = str(PAGE_SIZE)
         return params
 
     def page_params(self, **changes: object) -> dict[str, str | list[str]]:
-        """This request as the front page's own URL parameters, with ``changes``."""
+        """This request as the front page's own URL parameters, with ``changes``
+        (checkboxes repeat their key; defaults are left out of the address)."""
         request = replace(self, **changes)  # type: ignore[arg-type]
-        params: dict[str, str | list[str]] = {}
-        if request.q:
-            params["q"] = request.q
-        elif request.lat is not None and request.lon is not None:
-            params["lat"] = f"{request.lat:.5f}"
-            params["lon"] = f"{request.lon:.5f}"
-        for key in ("age_group", "kind", "ownership", "tag"):
-            values: tuple[str, ...] = getattr(request, key)
-            if values:
-                params[key] = list(values)
-        for key in ("name", "meal", "open_before", "open_after", "cursor"):
-            value = getattr(request, key)
-            if value:
-                params[key] = value
+        params = request._place_and_filters(join_lists=False)
         if request.radius_km != DEFAULT_RADIUS_KM:
             params["radius_km"] = f"{request.radius_km:g}"
         if request.sort != "distance":
