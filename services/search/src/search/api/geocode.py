@@ -9,6 +9,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from search.api.problems import GeocodeErrorSchema, answer_422s, cannot_place, reads_query
+from search.api.schemas import NOT_BLANK
 from search.bootstrap import context
 from search.domain.geocoding import Geocoded, GeocodeError, Geocoder
 
@@ -26,7 +27,7 @@ class GeocodeQuerySchema(Schema):
     q = fields.String(
         required=True,
         # Not blank: a blank q is refused by the schema, as the document says.
-        validate=[validate.Length(min=1, max=200), validate.Regexp(r"\s*\S")],
+        validate=[validate.Length(min=1, max=200), validate.Regexp(NOT_BLANK)],
         metadata={
             "description": "A postcode, postcode and town, a town, or an address ending in "
             "postcode and town",

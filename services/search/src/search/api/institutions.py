@@ -20,6 +20,7 @@ from dagtilbud_contracts.vocabulary import (
 )
 from search.api.problems import ProblemSchema, answer_422s, cannot_place, reads_query
 from search.api.schemas import (
+    NOT_BLANK,
     NUMBER_ANY_CASE,
     NUMBER_PARAMETER,
     InstitutionDocumentSchema,
@@ -40,8 +41,6 @@ blp = Blueprint(
 )
 answer_422s(blp)
 _NUMBER = re.compile(NUMBER_ANY_CASE)
-# Something besides spaces: a blank q is refused by the schema, not by the geocoder.
-NOT_BLANK = r"\s*\S"
 
 
 def _csv_of(choices: tuple[str, ...]) -> validate.Regexp:

@@ -13,6 +13,11 @@ from dagtilbud_contracts.vocabulary import INDICATORS, INSTITUTION_KINDS, OWNERS
 
 FieldT = TypeVar("FieldT", bound="fields.Field[Any]")
 
+# Something besides spaces: a blank q is refused by the schema, not by the geocoder.
+# Whitespace spelled out: Python's \s also matches U+0085 and JSON Schema's
+# (ECMA's) does not, so "\x85" passed the document and failed the check.
+NOT_BLANK = r"[ \t\n\r\f\v]*[^ \t\n\r\f\v]"
+
 
 def nullable(kind: Callable[..., FieldT], *args: Any, description: str | None = None) -> FieldT:
     """A field every answer has, null where ``description`` says."""
