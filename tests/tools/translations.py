@@ -77,7 +77,7 @@ def write() -> None:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        write_po(buffer, catalog, omit_header=False, sort_output=True, width=100)
+        write_po(buffer, catalog, sort_output=True, width=100, include_lineno=False)
         path.write_bytes(buffer.getvalue())
 
 

@@ -186,6 +186,18 @@ def test_a_place_search_cannot_find_is_explained_in_both_languages(client: Flask
     assert da.status_code == en.status_code == 422
     assert "Vi kan ikke finde «Atlantis»" in page_text(da.get_data(as_text=True))
     assert "Cannot place “Atlantis”" in page_text(en.get_data(as_text=True))
+    # search's suggestions become links that search again.
+    assert 'href="/?q=8000+Aarhus+C">8000 Aarhus C</a>' in da.get_data(as_text=True)
+    assert "Did you mean:" in page_text(en.get_data(as_text=True))
+
+
+def test_a_stale_page_link_shows_the_first_page(
+    client: FlaskClient, search: FakeSearchGateway
+) -> None:
+    response = client.get("/?q=8000&cursor=stale")
+    assert response.status_code == 200
+    assert "cursor" not in search.calls[-1][1]
+    assert 'id="first-page"' not in response.get_data(as_text=True)
 
 
 def test_search_down_keeps_the_form_and_says_so(

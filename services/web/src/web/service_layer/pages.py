@@ -43,7 +43,12 @@ def search_page(
     try:
         results = gateway.search(request.search_params())
     except SearchRejected as rejected:
-        return SearchPage(request, rejected=rejected)
+        if not (request.cursor and "cursor" in rejected.errors):
+            return SearchPage(request, rejected=rejected)
+        # A page link from before a restart or an edited address: the first
+        # page of the same search is what the parent wants.
+        request = replace(request, cursor=None)
+        results = gateway.search(request.search_params())
     point = results.get("point") or {}
     center = (point["lat"], point["lon"]) if "lat" in point else None
     points = [

@@ -67,7 +67,17 @@ class FakeSearchGateway:
                     "message": f"Cannot place “{q}”. Enter a four-digit postcode or a town name.",
                     "message_da": f"Vi kan ikke finde «{q}». Skriv et postnummer på fire cifre "
                     "eller et bynavn.",
-                    "suggestions": [],
+                    "suggestions": [
+                        {"postcode": "8000", "name": "Aarhus C", "lat": 56.15174, "lon": 10.19743}
+                    ],
+                }
+            )
+        if params.get("cursor") == "stale":
+            raise SearchRejected(
+                {
+                    "code": 422,
+                    "message": "The request has invalid parameters: cursor. See errors.",
+                    "errors": {"query": {"cursor": ["not a cursor of this search"]}},
                 }
             )
         answer = sample("search")
