@@ -422,6 +422,17 @@ def test_compare_has_one_address_and_says_when_differences_are_noise(
     assert 'id="compare-table"' in html
     assert "inden for støjen" in text
     assert "Alle dagtilbuddene ligger i Aarhus Kommune" in text
+    assert "Åbningstider Ikke oplyst Ikke oplyst" in text
+
+
+def test_compare_shows_reported_opening_hours(
+    client: FlaskClient, search: FakeSearchGateway
+) -> None:
+    search.institutions["G20581"]["profile"] = {
+        "opening_hours": [{"weekday": 0, "opens": "06:30", "closes": "17:00"}],
+    }
+    text = page_text(client.get("/sammenlign?ids=G20580,G20581").get_data(as_text=True))
+    assert "Ikke oplyst Mandag 06:30–17:00 Tirsdag Lukket" in text
 
 
 def test_compare_marks_a_meaningful_difference(

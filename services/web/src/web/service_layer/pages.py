@@ -160,17 +160,24 @@ class ComparePage:
     institutions: list[Document]
     indicators: list[Document]
     same_municipality: bool
+    # Per institution, in the same order: its week, or None when not reported.
+    hours: list[tuple[WeekdayHours, ...] | None]
 
 
 def compare_page(gateway: SearchGateway, numbers: Sequence[str]) -> ComparePage:
     comparison = gateway.compare(numbers)
     institutions = list(comparison["institutions"])
     codes = {inst["municipality"]["code"] for inst in institutions}
+    hours = [
+        weekly_table(rows) if (rows := (inst.get("profile") or {}).get("opening_hours")) else None
+        for inst in institutions
+    ]
     return ComparePage(
         comparison=comparison,
         institutions=institutions,
         indicators=list(comparison["indicators"]),
         same_municipality=len(codes) == 1,
+        hours=hours,
     )
 
 
