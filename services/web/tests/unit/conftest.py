@@ -3,6 +3,7 @@ languages, without any server."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -50,4 +51,20 @@ def page_text(html: str) -> str:
     return " ".join(unescape(without_tags).split())
 
 
-assert Path(DEFAULT_REFERENCE_DIR, "kommuner_simplified.geojson").exists()
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "web" / "templates"
+
+
+def render(source: str, **context: object) -> str:
+    """A template snippet rendered as the app configures Jinja: autoescape on,
+    block tags trimmed (for the chart and map macros)."""
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
+    return env.from_string(source).render(**context)
+
+
+def parse(html: str) -> ET.Element:
+    """A macro's output must be well-formed XML, not just tolerable HTML."""
+    return ET.fromstring(f"<root>{html}</root>")

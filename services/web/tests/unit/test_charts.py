@@ -3,33 +3,17 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from jinja2 import Environment, FileSystemLoader
 
 from web.domain.charts import LineChart, bar_pair, line_chart, nice_ceiling, nice_ticks
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "web" / "templates"
+from .conftest import parse, render
 
 
 def fmt(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
-
-
-def render(source: str, **context: object) -> str:
-    # As the app configures Jinja: autoescape on, block tags trimmed.
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
-    )
-    return env.from_string(source).render(**context)
-
-
-def parse(html: str) -> ET.Element:
-    """The macro's output must be well-formed XML, not just tolerable HTML."""
-    return ET.fromstring(f"<root>{html}</root>")
 
 
 def numbers(d: str) -> list[float]:

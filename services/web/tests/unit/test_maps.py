@@ -4,12 +4,10 @@ import itertools
 import json
 import math
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jinja2 import Environment, FileSystemLoader
 
 from web.domain.maps import (
     POINT_RADIUS,
@@ -23,8 +21,9 @@ from web.domain.maps import (
     simplify_line,
 )
 
+from .conftest import parse, render
+
 ROOT = Path(__file__).resolve().parents[4]
-TEMPLATES = ROOT / "services" / "web" / "src" / "web" / "templates"
 SHIPPED = ROOT / "data" / "kommuner_simplified.geojson"
 PATH_BUDGET = 60_000  # bytes of path data for the whole country at 600 units wide
 
@@ -114,17 +113,6 @@ def grid(n: int) -> Boundaries:
             ],
         }
     )
-
-
-def render(source: str, **context: object) -> str:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
-    )
-    return env.from_string(source).render(**context)
-
-
-def parse(html: str) -> ET.Element:
-    return ET.fromstring(f"<root>{html}</root>")
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
