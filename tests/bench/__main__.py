@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import ingest_import, kit_roundtrip, read_model, search_load, web_pages
+from tests.bench import ingest_import, kit_roundtrip, read_model, search_load, tokens, web_pages
 
 
 def main() -> int:
@@ -17,6 +17,7 @@ def main() -> int:
         search_load.run(),
         read_model.run(),
         web_pages.run(),
+        tokens.run(),
     ]
     print()
     failed = [name for result in results for name, ok in result.items() if not ok]
