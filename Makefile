@@ -45,8 +45,20 @@ browser:
 down:
 	deploy/local/down
 
+# auth's migration makes the first admin ("admin") from BOOTSTRAP_ADMIN_PASSWORD:
+# the environment's, or else the one deploy/local/admin-password keeps in
+# $(ADMIN_PASSWORD_FILE) (made on the first run, which says where it is).
+ADMIN_PASSWORD_FILE = $(LOCAL_STATE)/secrets/bootstrap-admin-password
 migrate: venv
-	@for svc in $(DB_SERVICES); do $(RUN_ENV) $(BIN)/python -m $$svc.entrypoints.migrate || exit 1; done
+	@for svc in $(DB_SERVICES); do \
+		if [ $$svc = auth ] && [ -z "$${BOOTSTRAP_ADMIN_PASSWORD:-}" ]; then \
+			deploy/local/admin-password || exit 1; \
+			BOOTSTRAP_ADMIN_PASSWORD="$$(cat '$(ADMIN_PASSWORD_FILE)')" \
+				$(RUN_ENV) $(BIN)/python -m $$svc.entrypoints.migrate || exit 1; \
+		else \
+			$(RUN_ENV) $(BIN)/python -m $$svc.entrypoints.migrate || exit 1; \
+		fi; \
+	done
 
 # The demo's register and statistics go through the same import path as any file.
 demo-data: migrate

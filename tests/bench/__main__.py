@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import ingest_import, kit_roundtrip, read_model, search_load, tokens, web_pages
+from tests.bench import (
+    auth_login,
+    ingest_import,
+    kit_roundtrip,
+    read_model,
+    search_load,
+    tokens,
+    web_pages,
+)
 
 
 def main() -> int:
@@ -18,6 +26,7 @@ def main() -> int:
         read_model.run(),
         web_pages.run(),
         tokens.run(),
+        auth_login.run(),
     ]
     print()
     failed = [name for result in results for name, ok in result.items() if not ok]

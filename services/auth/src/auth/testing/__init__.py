@@ -1,0 +1,1 @@
+"""Test support for the auth service: in-memory repositories and unit of work."""
