@@ -8,13 +8,13 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from auth.adapters.password_hashing import PasswordHasher, load_refused_passwords
+from auth.adapters.password_hashing import PasswordHasher
 from auth.domain.accounts import Account, AccountStatus, Role
-from auth.domain.audit import AuditAction, AuditRecord
+from auth.domain.audit import AuditAction
 from auth.domain.passwords import PasswordPolicy, PasswordProblem
 from auth.domain.sessions import RefreshToken, refresh_token_for
 from auth.service_layer import accounts as uc
@@ -25,10 +25,10 @@ from auth.service_layer.handlers import (
     apply_institution_events,
 )
 from auth.testing.fakes import (
-    FakeAccountRepository,
-    FakeAuditRepository,
     FakeAuthUnitOfWork,
-    FakeRefreshTokenRepository,
+    account_rows,
+    audit_rows,
+    token_rows,
 )
 from dagkit.envelope import Envelope
 from dagtilbud_contracts import account as account_contract
@@ -42,32 +42,9 @@ ADMIN_PASSWORD = "blå hest på taget ved åen"
 NEW_PASSWORD = "syv grønne frøer hopper i søen"
 
 
-@pytest.fixture(scope="module")
-def hasher() -> PasswordHasher:
-    # Cheap parameters: the tests are about the rules, not the cost.
-    return PasswordHasher(memory_cost=64, time_cost=1)
-
-
-@pytest.fixture(scope="module")
-def policy() -> PasswordPolicy:
-    return PasswordPolicy(refused=load_refused_passwords())
-
-
 @pytest.fixture
 def uow() -> FakeAuthUnitOfWork:
     return FakeAuthUnitOfWork()
-
-
-def account_rows(uow: FakeAuthUnitOfWork) -> dict[str, Account]:
-    return cast(FakeAccountRepository, uow.accounts).rows
-
-
-def audit_rows(uow: FakeAuthUnitOfWork) -> list[AuditRecord]:
-    return cast(FakeAuditRepository, uow.audit).rows
-
-
-def token_rows(uow: FakeAuthUnitOfWork) -> dict[str, RefreshToken]:
-    return cast(FakeRefreshTokenRepository, uow.refresh_tokens).rows
 
 
 # --- builders ---------------------------------------------------------------------------

@@ -9,16 +9,16 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from auth.adapters.password_hashing import PasswordHasher, load_refused_passwords
+from auth.adapters.password_hashing import PasswordHasher
 from auth.domain.accounts import Account
-from auth.domain.audit import AuditAction, AuditRecord
+from auth.domain.audit import AuditAction
 from auth.domain.credential_letters import BYTE_ORDER_MARK, CredentialLetter, letters_csv
 from auth.domain.passwords import ALPHABET, PasswordPolicy
-from auth.domain.sessions import RefreshToken, refresh_token_for
+from auth.domain.sessions import refresh_token_for
 from auth.service_layer import accounts as uc
 from auth.service_layer.handlers import apply_institution_events
 from auth.service_layer.letters import (
@@ -29,10 +29,10 @@ from auth.service_layer.letters import (
     letters_filename,
 )
 from auth.testing.fakes import (
-    FakeAccountRepository,
-    FakeAuditRepository,
     FakeAuthUnitOfWork,
-    FakeRefreshTokenRepository,
+    account_rows,
+    audit_rows,
+    token_rows,
 )
 from dagkit.envelope import Envelope
 from dagtilbud_contracts import account as account_contract
@@ -44,16 +44,6 @@ NOW = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 LATER = NOW + timedelta(hours=2)
 LOGIN_URL = "https://dagtilbudsportalen.dk/log-ind"
 ADMIN_PASSWORD = "blå hest på taget ved åen"
-
-
-@pytest.fixture(scope="module")
-def hasher() -> PasswordHasher:
-    return PasswordHasher(memory_cost=64, time_cost=1)
-
-
-@pytest.fixture(scope="module")
-def policy() -> PasswordPolicy:
-    return PasswordPolicy(refused=load_refused_passwords())
 
 
 def institution_event(number: str, name: str, municipality: int, *, closed: bool) -> Envelope:
@@ -120,18 +110,6 @@ def people(
     uow.published.clear()
     audit_rows(uow).clear()
     return {k: v for k, v in found.items() if v is not None}
-
-
-def account_rows(uow: FakeAuthUnitOfWork) -> dict[str, Account]:
-    return cast(FakeAccountRepository, uow.accounts).rows
-
-
-def audit_rows(uow: FakeAuthUnitOfWork) -> list[AuditRecord]:
-    return cast(FakeAuditRepository, uow.audit).rows
-
-
-def token_rows(uow: FakeAuthUnitOfWork) -> dict[str, RefreshToken]:
-    return cast(FakeRefreshTokenRepository, uow.refresh_tokens).rows
 
 
 def account(uow: FakeAuthUnitOfWork, number: str) -> Account:

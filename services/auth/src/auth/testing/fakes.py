@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 from auth.domain.accounts import Account, Role
 from auth.domain.audit import AuditRecord
@@ -140,3 +141,16 @@ class FakeAuthUnitOfWork(FakeUnitOfWork, AuthUnitOfWork):
         self.refresh_tokens = FakeRefreshTokenRepository()
         self.signing_keys = FakeSigningKeyRepository()
         self.audit = FakeAuditRepository()
+
+
+def account_rows(uow: AuthUnitOfWork) -> dict[str, Account]:
+    """What the fake account repository holds, by account id."""
+    return cast(FakeAccountRepository, uow.accounts).rows
+
+
+def audit_rows(uow: AuthUnitOfWork) -> list[AuditRecord]:
+    return cast(FakeAuditRepository, uow.audit).rows
+
+
+def token_rows(uow: AuthUnitOfWork) -> dict[str, RefreshToken]:
+    return cast(FakeRefreshTokenRepository, uow.refresh_tokens).rows
