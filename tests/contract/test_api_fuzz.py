@@ -38,14 +38,19 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from dagkit.migrations import upgrade
+from dagkit.testing.tokens import TokenMint
+from dagkit.tokens import install_token_verifier
 from dagkit.web import close_context
 from tests.tools.services import SERVICES, ServiceInfo
 
 MAX_EXAMPLES = 100
 DEADLINE = timedelta(seconds=5)
-UPLOAD_TOKEN = "fuzz-upload-token-0123456789abcdef0123456789"
-# Sent with every request: ingest's imports need it, the other services ignore it.
-HEADERS = {"Authorization": f"Bearer {UPLOAD_TOKEN}"}
+# auth's keys for the fuzzed ingest app, which verifies the tokens it is sent with it.
+MINT = TokenMint()
+# Sent with every request: ingest's imports need a dst or admin token; auth
+# refuses it (not its signature), the others ignore it. Good for longer than a
+# run takes.
+HEADERS = {"Authorization": f"Bearer {MINT.access_token(role='dst', expires_in=24 * 3600)}"}
 BY_NAME = {s.name: s for s in SERVICES}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 # Hypothesis keeps caches in ./.hypothesis otherwise, a folder pytest (with this
@@ -72,11 +77,12 @@ def make_app(
             "LOG_LEVEL": "ERROR",
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             "REDIS_URL": redis_url,
-            "INGEST_UPLOAD_TOKEN": UPLOAD_TOKEN,
         }
         if database_url:
             env["DATABASE_URL"] = database_url
         app: Flask = service.create_app(env)
+        if service.name == "ingest":  # verifies auth's tokens: here, the mint's
+            install_token_verifier(app, MINT.verifier())
         apps.append(app)
         return app
 

@@ -10,12 +10,13 @@ from flask import Flask
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from dagkit.migrations import upgrade
+from dagkit.testing.tokens import TokenMint
 from ingest.app import create_app
 from ingest.bootstrap import build_context, context
 from ingest.domain.imports import ImportRun
 from ingest.service_layer import importing
 from ingest.service_layer.context import IngestContext
-from ingest.testing.helpers import SERVICE_ROOT, UPLOAD_TOKEN, settings_for
+from ingest.testing.helpers import SERVICE_ROOT, settings_for
 
 # Hypothesis caches in ./.hypothesis by default, which the repository's
 # norecursedirs makes the next pytest run fail on; keep it out of the tree.
@@ -36,8 +37,14 @@ def ctx(ingest_settings: dict[str, Any]) -> Iterator[IngestContext]:
 
 
 @pytest.fixture
-def app(ingest_settings: dict[str, Any]) -> Iterator[Flask]:
-    application = create_app(ingest_settings)
+def mint() -> TokenMint:
+    """auth's signing keys for the test: the apps verify its tokens."""
+    return TokenMint()
+
+
+@pytest.fixture
+def app(ingest_settings: dict[str, Any], mint: TokenMint) -> Iterator[Flask]:
+    application = create_app(ingest_settings, verifier=mint.verifier())
     yield application
     context(application).close()
 
@@ -52,6 +59,11 @@ def run_import(ctx: IngestContext) -> Callable[..., ImportRun]:
     return run
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
-def auth_header() -> dict[str, str]:
-    return {"Authorization": f"Bearer {UPLOAD_TOKEN}"}
+def auth_header(mint: TokenMint) -> dict[str, str]:
+    """A dst account's access token."""
+    return bearer(mint.access_token(sub="dst-uploader", role="dst"))

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from dagkit.migrations import upgrade
+from dagkit.testing.tokens import TokenMint
 from ingest.adapters.orm import imports
 from ingest.app import create_app
 from ingest.bootstrap import context
@@ -111,10 +112,12 @@ def test_without_a_token_the_answer_is_401_before_the_body_is_read(
 
 
 @pytest.fixture
-def small_limit_app(pg_database: str, tmp_path: Path, kafka_bootstrap: str) -> Iterator[Flask]:
+def small_limit_app(
+    pg_database: str, tmp_path: Path, kafka_bootstrap: str, mint: TokenMint
+) -> Iterator[Flask]:
     upgrade(SERVICE_ROOT, pg_database)
     settings = settings_for(pg_database, tmp_path, kafka_bootstrap, INGEST_MAX_UPLOAD_BYTES="65536")
-    application = create_app(settings)
+    application = create_app(settings, verifier=mint.verifier())
     yield application
     context(application).close()
 
@@ -187,11 +190,12 @@ def test_times_carry_their_timezone(
     pg_database: str,
     tmp_path: Path,
     kafka_bootstrap: str,
+    mint: TokenMint,
     auth_header: dict[str, str],
 ) -> None:
     url = pg_database if database == "postgresql" else f"sqlite:///{tmp_path / 'ingest.sqlite3'}"
     upgrade(SERVICE_ROOT, url)
-    application = create_app(settings_for(url, tmp_path, kafka_bootstrap))
+    application = create_app(settings_for(url, tmp_path, kafka_bootstrap), verifier=mint.verifier())
     client = application.test_client()
     created = client.post("/v1/imports", data={"file": a_file()}, headers=auth_header).get_json()
     listed = client.get("/v1/imports", headers=auth_header).get_json()["items"][0]

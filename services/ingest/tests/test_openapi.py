@@ -56,7 +56,7 @@ def test_the_upload_is_a_multipart_body_with_its_form_fields(document: dict[str,
 
 
 def test_every_import_operation_documents_its_bearer_token(document: dict[str, Any]) -> None:
-    scheme = document["components"]["securitySchemes"]["bearer"]
+    scheme = document["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     operations = [
         (path, method, operation)
@@ -67,8 +67,8 @@ def test_every_import_operation_documents_its_bearer_token(document: dict[str, A
     ]
     assert len(operations) == 3
     for path, method, operation in operations:
-        assert operation["security"] == [{"bearer": []}], (path, method)
-        assert {"401", "403", "422"} <= set(operation["responses"]), (path, method)
+        assert operation["security"] == [{"bearerAuth": []}], (path, method)
+        assert {"401", "403", "422", "503"} <= set(operation["responses"]), (path, method)
         assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
     too_large = document["paths"]["/v1/imports"]["post"]["responses"]["413"]
     ref = too_large["content"]["application/json"]["schema"]["$ref"]

@@ -75,6 +75,36 @@ class RedisSettingsSchema(BaseSettingsSchema):
     redis_url = RedisUrl(data_key="REDIS_URL", load_default="redis://127.0.0.1:6379/0")
 
 
+class TokenSettingsSchema(Schema):
+    """Where a service that verifies access tokens finds auth's public keys,
+    and the issuer and audience the tokens must name. Mixed into a service's
+    settings schema before ``BaseSettingsSchema``; read by
+    ``dagkit.tokens.verifier_from_settings``."""
+
+    class Meta(BaseSettingsSchema.Meta):
+        pass
+
+    auth_jwks_url = fields.Url(
+        data_key="AUTH_JWKS_URL",
+        load_default="http://127.0.0.1:8002/.well-known/jwks.json",
+        require_tld=False,
+        schemes={"http", "https"},
+        metadata={"description": "auth's JWK Set: the public keys access tokens are signed with"},
+    )
+    auth_issuer = fields.String(
+        data_key="AUTH_ISSUER",
+        load_default="http://127.0.0.1:8002",
+        validate=validate.Length(min=1),
+        metadata={"description": "The issuer (iss) access tokens must name: auth's address"},
+    )
+    auth_audience = fields.String(
+        data_key="AUTH_AUDIENCE",
+        load_default="dagtilbud",
+        validate=validate.Length(min=1),
+        metadata={"description": "The audience (aud) access tokens must name"},
+    )
+
+
 def load_settings(schema: Schema, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Load settings; raise ConfigError naming the first bad variable.
 

@@ -6,7 +6,7 @@ auth signs short-lived access tokens (JWT, EdDSA over Ed25519, RFC 9068's
 key. A service builds one ``TokenVerifier`` at start and guards its views with
 ``requires``::
 
-    verifier = TokenVerifier(settings["auth_jwks_url"], issuer=..., audience="profiles")
+    verifier = verifier_from_settings(settings)  # AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE
     install_token_verifier(app, verifier)
 
     @blueprint.route("/institutions/<number>/profile")
@@ -397,6 +397,18 @@ class TokenVerifier:
         if decoded["header"] != header:  # what was checked above is what was signed
             raise InvalidToken("the token is malformed")
         return _claims(decoded["payload"])
+
+
+def verifier_from_settings(settings: Mapping[str, Any], **options: Any) -> TokenVerifier:
+    """The verifier of a service whose settings schema has
+    ``dagkit.config.TokenSettingsSchema`` (``auth_jwks_url``, ``auth_issuer``,
+    ``auth_audience``); ``options`` are the verifier's."""
+    return TokenVerifier(
+        settings["auth_jwks_url"],
+        issuer=settings["auth_issuer"],
+        audience=settings["auth_audience"],
+        **options,
+    )
 
 
 def _unverified_header(token: str) -> dict[str, Any]:

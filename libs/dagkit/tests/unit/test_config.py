@@ -6,7 +6,14 @@ import sys
 import pytest
 from marshmallow import fields
 
-from dagkit.config import BaseSettingsSchema, ConfigError, RedisUrl, load_settings
+from dagkit.config import (
+    BaseSettingsSchema,
+    ConfigError,
+    RedisUrl,
+    TokenSettingsSchema,
+    load_settings,
+)
+from dagkit.tokens import verifier_from_settings
 
 
 class ExampleSettings(BaseSettingsSchema):
@@ -62,3 +69,31 @@ def test_a_process_with_a_bad_setting_stops_at_start_with_one_line() -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("configuration error: KAFKA_BOOTSTRAP_SERVERS")
+
+
+class _TokenServiceSchema(TokenSettingsSchema, BaseSettingsSchema):
+    pass
+
+
+def test_token_settings_default_to_the_local_auth() -> None:
+    settings = load_settings(_TokenServiceSchema(), {})
+    assert settings["auth_jwks_url"] == "http://127.0.0.1:8002/.well-known/jwks.json"
+    assert (settings["auth_issuer"], settings["auth_audience"]) == (
+        "http://127.0.0.1:8002",
+        "dagtilbud",
+    )
+
+
+def test_token_settings_build_the_verifier() -> None:
+    env = {
+        "AUTH_JWKS_URL": "http://auth:8002/.well-known/jwks.json",
+        "AUTH_ISSUER": "http://auth:8002",
+        "AUTH_AUDIENCE": "portal",
+    }
+    verifier = verifier_from_settings(load_settings(_TokenServiceSchema(), env))
+    assert (verifier.issuer, verifier.audience) == ("http://auth:8002", "portal")
+
+
+def test_a_jwks_url_that_is_not_http_is_refused() -> None:
+    with pytest.raises(ConfigError, match="AUTH_JWKS_URL"):
+        load_settings(_TokenServiceSchema(), {"AUTH_JWKS_URL": "file:///etc/jwks.json"})

@@ -9,18 +9,24 @@ from flask import Flask
 
 from dagkit.health import database_check, kafka_check
 from dagkit.logging import configure_logging
+from dagkit.tokens import TokenVerifier, install_token_verifier
 from dagkit.web import create_service_app, install_context
 from ingest.api import blueprints
 from ingest.api.errors import register_error_handlers
 from ingest.api.security import BEARER, SECURITY_SCHEME
-from ingest.bootstrap import build_context
+from ingest.bootstrap import build_context, build_verifier
 from ingest.config import SERVICE, load_settings
 
 
-def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Mapping[str, Any] | None = None, verifier: TokenVerifier | None = None
+) -> Flask:
+    """``verifier`` replaces the one verifying tokens against auth's JWK Set
+    (tests: a ``TokenMint``'s)."""
     settings = settings if settings is not None else load_settings()
     configure_logging(SERVICE, settings["log_level"])
-    ctx = build_context(settings)
+    verifier = verifier or build_verifier(settings)
+    ctx = build_context(settings, verifier=verifier)
     assert ctx.engine is not None
     app, api = create_service_app(
         SERVICE,
@@ -36,6 +42,7 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
         import_name=__name__,
     )
     install_context(app, ctx)
+    install_token_verifier(app, verifier)
     # Werkzeug answers 413 itself before a larger body is read.
     app.config["MAX_CONTENT_LENGTH"] = ctx.max_upload_bytes + 64 * 1024
     register_error_handlers(app, api)

@@ -19,8 +19,16 @@ from ingest.service_layer.unit_of_work import SqlIngestUnitOfWork
 if TYPE_CHECKING:
     from flask import Flask
 
+    from dagkit.tokens import TokenVerifier
 
-def build_context(settings: Mapping[str, Any], engine: Engine | None = None) -> IngestContext:
+
+def build_context(
+    settings: Mapping[str, Any],
+    engine: Engine | None = None,
+    verifier: TokenVerifier | None = None,
+) -> IngestContext:
+    """``verifier``: what checks the access tokens of HTTP requests
+    (``build_verifier``); the worker and the CLI serve no HTTP and go without."""
     engine = engine or engine_from_settings(SERVICE, settings)
     session_factory = make_session_factory(engine)
     return IngestContext(
@@ -31,10 +39,20 @@ def build_context(settings: Mapping[str, Any], engine: Engine | None = None) -> 
         max_closure_pct=settings["max_closure_pct"],
         keep_files_days=settings["keep_files_days"],
         keep_replaced_files_days=settings["keep_replaced_files_days"],
-        upload_token=settings.get("upload_token"),
+        verifier=verifier,
         pause_before_commit_seconds=settings["pause_before_commit_seconds"],
         engine=engine,
     )
+
+
+def build_verifier(settings: Mapping[str, Any]) -> TokenVerifier:
+    """Verifies access tokens against auth's JWK Set (AUTH_JWKS_URL,
+    AUTH_ISSUER, AUTH_AUDIENCE), fetched when the first token is verified."""
+    # Imported here, as in context(): the worker and the CLI build a context
+    # without the web stack.
+    from dagkit.tokens import verifier_from_settings
+
+    return verifier_from_settings(settings)
 
 
 def context(app: Flask | None = None) -> IngestContext:

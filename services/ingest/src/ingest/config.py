@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from dagkit.config import BaseSettingsSchema, load_settings_or_exit
+from dagkit.config import BaseSettingsSchema, TokenSettingsSchema, load_settings_or_exit
 
 SERVICE = "ingest"
 PORT = 8001
@@ -18,7 +18,6 @@ DEFAULT_REFERENCE_DIR = str(Path(__file__).resolve().parents[4] / "data")
 
 # What a setting is for, where its name does not say (the settings' documentation).
 _ABOUT = {
-    "INGEST_UPLOAD_TOKEN": "Bearer token for DST uploads until the auth service issues them",
     "INGEST_MAX_CLOSURE_PCT": "A register import that closes more than this share of the "
     "active institutions needs the uploader's confirmation",
     "INGEST_KEEP_FILES_DAYS": "Files of rejected, duplicate and failed imports and dry runs",
@@ -41,15 +40,12 @@ def _setting(
 _DAYS = validate.Range(min=0, max=3650)
 
 
-class IngestSettingsSchema(BaseSettingsSchema):
+class IngestSettingsSchema(TokenSettingsSchema, BaseSettingsSchema):
+    """AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE: how HTTP uploads' access
+    tokens are verified (TokenSettingsSchema)."""
+
     max_upload_bytes = _setting(
         fields.Integer, "INGEST_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, validate.Range(min=1024)
-    )
-    upload_token = _setting(
-        fields.String,
-        "INGEST_UPLOAD_TOKEN",
-        None,
-        validate.Length(min=32, error="must be at least 32 characters"),
     )
     work_dir = _setting(fields.String, "INGEST_WORK_DIR", None)
     drop_dir = _setting(fields.String, "INGEST_DROP_DIR", None)

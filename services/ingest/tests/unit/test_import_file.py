@@ -259,7 +259,7 @@ def test_an_upload_is_queued_and_a_worker_runs_it(fake: Fake) -> None:
         io.BytesIO(content),
         filename="statistik.csv",
         channel="http",
-        requested_by="dst-upload-token",
+        requested_by="dst:dst-uploader",
         correlation_id="c0ffee",
     )
     assert (queued.status, queued.attempts, queued.size_bytes) == (

@@ -46,10 +46,29 @@ def too_large(limit: int) -> NoReturn:
     )
 
 
+# What the token check (dagkit.tokens.requires) answers, which says no words itself.
+ACCESS_MESSAGES: dict[int, dict[str, str]] = {
+    401: {
+        "message": "A valid bearer token for a dst or admin account is required.",
+        "message_da": "Der kræves et gyldigt bearer-token for en dst- eller admin-konto.",
+    },
+    403: {
+        "message": "Only dst and admin accounts may upload or read imports.",
+        "message_da": "Kun dst- og admin-konti må uploade eller læse indlæsninger.",
+    },
+    503: {
+        "message": "The access token cannot be verified now; try again shortly.",
+        "message_da": "Adgangstokenet kan ikke kontrolleres lige nu; prøv igen om lidt.",
+    },
+}
+
+
 def register_error_handlers(app: Flask, api: Api) -> None:
     answer = http_error_handler(api, EXTRA_KEYS)
 
     def handle(error: HTTPException) -> Any:
+        if error.code in ACCESS_MESSAGES and not getattr(error, "data", None):
+            error.data = dict(ACCESS_MESSAGES[error.code])  # type: ignore[attr-defined]
         if isinstance(error, RequestEntityTooLarge) and not getattr(error, "data", None):
             # Werkzeug refuses the body before the view runs; say what the limit is.
             try:

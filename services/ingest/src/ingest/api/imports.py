@@ -131,16 +131,22 @@ def _uploaders_only(view: F) -> F:
     documented = blp.alt_response(
         401,
         schema=IngestErrorSchema,
-        description="No bearer token",
+        description="No access token, or one that is invalid or expired",
         headers={
             "WWW-Authenticate": {
                 "schema": {"type": "string"},
-                "description": "Bearer: the scheme to authenticate with",
+                "description": 'Bearer, with error="invalid_token" when a token was refused',
             }
         },
     )(documented)
     documented = blp.alt_response(
-        403, schema=IngestErrorSchema, description="The token may not upload or read imports"
+        403, schema=IngestErrorSchema, description="Not a dst or admin account"
+    )(documented)
+    documented = blp.alt_response(
+        503,
+        schema=IngestErrorSchema,
+        description="The token cannot be verified now: auth's keys cannot be fetched",
+        headers={"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
     )(documented)
     return cast(F, require_uploader(documented))
 

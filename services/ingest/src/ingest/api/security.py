@@ -1,53 +1,40 @@
-"""Who may upload: accounts with role dst or admin. Until the auth service
-issues tokens, a static bearer token from the environment stands for a dst
-account; without one configured, HTTP uploads are refused."""
+"""Who may upload and read imports: accounts with role dst or admin, shown by
+an access token from auth (verified against auth's public keys; no secret is
+shared with auth). The CLI and the drop folder need no token."""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
-from flask import g, request
-from flask_smorest import abort
+from flask import g
 
-from ingest.bootstrap import context
+from dagkit.tokens import current_principal, requires
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-BEARER = "bearer"  # the security scheme's name in the OpenAPI document
+UPLOADER_ROLES: Final = ("dst", "admin")
+BEARER = "bearerAuth"  # the security scheme's name in the OpenAPI document
 SECURITY_SCHEME = {
     "type": "http",
     "scheme": "bearer",
-    "description": "A token of a dst or admin account (until the auth service issues "
-    "tokens: the INGEST_UPLOAD_TOKEN setting)",
+    "bearerFormat": "JWT",
+    "description": "An access token from auth (POST /v1/token) of a dst or admin account",
 }
+# requested_by's column width.
+MAX_REQUESTED_BY = 200
 
 
 def require_uploader(view: F) -> F:
     """Checks the token before anything else, the request body included: a
-    caller without one learns that first, and nothing of the upload is read."""
+    caller without one learns that first, and nothing of the upload is read.
+    Records who asked (``g.requested_by``: role and account)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        expected = context().upload_token
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if expected is None or scheme.lower() != "bearer" or not token:
-            abort(
-                401,
-                message="A bearer token for a dst or admin account is required.",
-                message_da="Der kræves et bearer-token for en dst- eller admin-konto.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if not hmac.compare_digest(token.encode(), str(expected).encode()):
-            abort(
-                403,
-                message="This token may not upload or read imports.",
-                message_da="Dette token må ikke uploade eller læse indlæsninger.",
-            )
-        g.requested_by = "dst-upload-token"
+        principal = current_principal()
+        g.requested_by = f"{principal.role}:{principal.subject}"[:MAX_REQUESTED_BY]
         return view(*args, **kwargs)
 
-    return cast(F, wrapper)
+    return cast(F, requires(*UPLOADER_ROLES)(wrapper))

@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine
 
 from ingest.domain.reference import ReferenceData
 from ingest.service_layer.unit_of_work import IngestUnitOfWork
+
+
+class AccessTokenVerifier(Protocol):
+    """What verifies the access tokens of HTTP requests: the kit's
+    ``dagkit.tokens.TokenVerifier`` (named by shape only: the service layer
+    does not import the web stack)."""
+
+    def verify(self, token: str) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -25,9 +34,9 @@ class IngestContext:
     # How long uploaded files are kept (see service_layer.retention).
     keep_files_days: int = 30
     keep_replaced_files_days: int = 365
-    # Bearer token for HTTP uploads until the auth service issues tokens;
-    # None refuses every HTTP upload.
-    upload_token: str | None = None
+    # Verifies the access tokens of HTTP requests against auth's public keys
+    # (None where nothing is served over HTTP: fakes).
+    verifier: AccessTokenVerifier | None = None
     # Only for fault tests: hold the applying transaction open this long.
     pause_before_commit_seconds: float = 0.0
     # The database the unit of work opens sessions on (None on fakes).

@@ -20,7 +20,6 @@ REPO = SERVICE_ROOT.parents[1]
 REFERENCE_DIR = REPO / "data"
 REGISTER = REPO / "data" / "dagtilbud_enheder_dk.csv"
 STATISTICS = REPO / "data" / "dagtilbud_kommune_statistik_2017_2023.csv"
-UPLOAD_TOKEN = "test-upload-token-0123456789abcdef0123456789"  # noqa: S105 - tests only
 
 
 def settings_for(database_url: str, tmp_path: Path, kafka: str, **extra: str) -> dict[str, Any]:
@@ -29,7 +28,6 @@ def settings_for(database_url: str, tmp_path: Path, kafka: str, **extra: str) ->
             "DATABASE_URL": database_url,
             "DATA_DIR": str(tmp_path),
             "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "INGEST_UPLOAD_TOKEN": UPLOAD_TOKEN,
             "LOG_LEVEL": "WARNING",
             **extra,
         }
