@@ -12,7 +12,6 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 import redis
@@ -22,6 +21,7 @@ from auth.bootstrap import context
 from auth.config import load_settings
 from auth.domain.accounts import Account, AccountStatus, Role
 from dagkit.migrations import upgrade
+from dagkit.testing.infra import redis_database
 from tests.bench.kit_roundtrip import fresh_database, pct
 from tests.tools.services import ROOT
 
@@ -32,11 +32,6 @@ VERIFICATIONS = 2_000
 PASSWORD = "hestene spiser hø om vinteren"
 TARGET_P95_S = 0.250
 REDIS_DB = 6
-
-
-def _redis_url() -> str:
-    url = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    return urlunsplit(url._replace(path=f"/{REDIS_DB}"))
 
 
 def _account(number: int, password_hash: str) -> Account:
@@ -55,7 +50,7 @@ def _account(number: int, password_hash: str) -> Account:
 
 
 def run() -> dict[str, bool]:
-    redis_url = _redis_url()
+    redis_url = redis_database(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), REDIS_DB)
     flush = redis.Redis.from_url(redis_url)
     flush.flushdb()
     with fresh_database() as url, tempfile.TemporaryDirectory() as data_dir:

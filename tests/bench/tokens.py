@@ -1,7 +1,7 @@
 """Kit: access-token verifications per second on one core (every API request
 pays one), cold (signature checked) and warm (the verified-token cache), beside
-one bare PyJWT verification of the same tokens; and the cost of one argon2id
-password hash with auth's parameters, which bounds a login on purpose."""
+one bare PyJWT verification of the same tokens. (A login's cost, and one
+argon2id hash beside it, are auth_login's.)"""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ import time
 
 import jwt
 
-from auth.adapters.password_hashing import PasswordHasher
 from dagkit.testing.tokens import TokenMint
 
 TOKENS = 2_000
 ROUNDS = 5
-HASHES = 20
 TARGET_PER_SECOND = 20_000
 
 
@@ -58,17 +56,7 @@ def run() -> dict[str, bool]:
         bare_rates.append(_rate(TOKENS, bare()))
     cold, warm, bare_rate = (statistics.median(r) for r in (cold_rates, warm_rates, bare_rates))
 
-    hasher = PasswordHasher()
-    hash_times = []
-    for i in range(HASHES):
-        started = time.perf_counter()
-        hasher.hash(f"bench-password-{i}-long-enough")
-        hash_times.append(time.perf_counter() - started)
-    hash_times.sort()
-    hash_p50 = hash_times[len(hash_times) // 2] * 1000
-    hash_p95 = hash_times[int(len(hash_times) * 0.95)] * 1000
-
-    print("== tokens and passwords ==")
+    print("== token verification ==")
     print(
         f"kit verifier, {TOKENS:,} EdDSA access tokens, one thread: cold {cold:,.0f}/s, "
         f"warm (verified-token cache, expiry checked on every hit) {warm:,.0f}/s  "
@@ -77,10 +65,6 @@ def run() -> dict[str, bool]:
     print(
         f"bare PyJWT decode of the same tokens: {bare_rate:,.0f}/s; "
         f"kit cold/bare {cold / bare_rate:.0%}, kit warm/bare {warm / bare_rate:.1f}x"
-    )
-    print(
-        f"one argon2id hash with auth's parameters: p50 {hash_p50:.1f} ms, p95 {hash_p95:.1f} ms "
-        f"(the login bench comes with auth's login)"
     )
     return {f"token verifications >= {TARGET_PER_SECOND:,}/s (warm)": warm >= TARGET_PER_SECOND}
 

@@ -21,6 +21,7 @@ from typing import Any
 import redis
 from flask import Flask, render_template, template_rendered
 
+from dagkit.testing.infra import redis_database
 from search.testing.events import load_shipped_data
 from tests.bench.kit_roundtrip import fresh_database
 from tests.tools.services import ROOT
@@ -28,7 +29,7 @@ from web.adapters.page_cache import NoPageCache
 from web.app import STATIC, create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
-from web.testing.browser import Server, redis_database
+from web.testing.browser import Server
 from web.testing.fakes import FakeSearchGateway
 
 REQUESTS = 300

@@ -77,7 +77,9 @@ def write() -> None:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        write_po(buffer, catalog, sort_output=True, width=100, include_lineno=False)
+        write_po(
+            buffer, catalog, sort_output=True, width=100, include_lineno=False, ignore_obsolete=True
+        )
         path.write_bytes(buffer.getvalue())
 
 

@@ -12,15 +12,13 @@ from web.adapters.page_cache import PREFIX, RedisPageCache
 from web.app import create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
-from web.testing.fakes import FakeSearchGateway
-
-from .unit.conftest import _BOUNDARIES
+from web.testing.fakes import SHIPPED_BOUNDARIES, FakeSearchGateway
 
 
 def _app(search: FakeSearchGateway, redis_url: str, ttl: int = 30) -> Flask:
     settings = load_settings({"LOG_LEVEL": "WARNING", "REDIS_URL": redis_url})
     cache = RedisPageCache(redis_url, ttl)
-    return create_app(settings, ctx=WebContext(search, cache, _BOUNDARIES))
+    return create_app(settings, ctx=WebContext(search, cache, SHIPPED_BOUNDARIES))
 
 
 def test_a_warm_page_is_served_from_redis_without_asking_search(

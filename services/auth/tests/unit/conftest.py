@@ -6,14 +6,32 @@ import pytest
 
 from auth.adapters.password_hashing import PasswordHasher, load_refused_passwords
 from auth.domain.passwords import PasswordPolicy
+from auth.service_layer.context import AuthContext
+from auth.testing.doubles import MovableClock, cheap_hasher, fake_context
+from auth.testing.fakes import FakeAuthUnitOfWork
 
 
 @pytest.fixture(scope="session")
 def hasher() -> PasswordHasher:
     # Cheap parameters: the tests are about the rules, not the cost.
-    return PasswordHasher(memory_cost=64, time_cost=1)
+    return cheap_hasher()
 
 
 @pytest.fixture(scope="session")
 def policy() -> PasswordPolicy:
     return PasswordPolicy(refused=load_refused_passwords())
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def uow() -> FakeAuthUnitOfWork:
+    return FakeAuthUnitOfWork()
+
+
+@pytest.fixture
+def ctx(uow: FakeAuthUnitOfWork, clock: MovableClock) -> AuthContext:
+    return fake_context(uow=uow, clock=clock)

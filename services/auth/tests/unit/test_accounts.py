@@ -42,11 +42,6 @@ ADMIN_PASSWORD = "blå hest på taget ved åen"
 NEW_PASSWORD = "syv grønne frøer hopper i søen"
 
 
-@pytest.fixture
-def uow() -> FakeAuthUnitOfWork:
-    return FakeAuthUnitOfWork()
-
-
 # --- builders ---------------------------------------------------------------------------
 
 

@@ -25,16 +25,6 @@ PASSWORD = "hestene spiser hø om vinteren"
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-def uow() -> FakeAuthUnitOfWork:
-    return FakeAuthUnitOfWork()
-
-
-@pytest.fixture
 def ctx(uow: FakeAuthUnitOfWork, clock: MovableClock) -> AuthContext:
     context = fake_context(uow=uow, clock=clock)
     uow.accounts.add(make_account(password=PASSWORD, hasher=context.hasher))

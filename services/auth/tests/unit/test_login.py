@@ -43,21 +43,6 @@ ADDRESS = "192.0.2.10"
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-def uow() -> FakeAuthUnitOfWork:
-    return FakeAuthUnitOfWork()
-
-
-@pytest.fixture
-def ctx(uow: FakeAuthUnitOfWork, clock: MovableClock) -> AuthContext:
-    return fake_context(uow=uow, clock=clock)
-
-
-@pytest.fixture
 def account(ctx: AuthContext, uow: FakeAuthUnitOfWork) -> Account:
     created = make_account(password=PASSWORD, hasher=ctx.hasher, display_name="Solsikken")
     uow.accounts.add(created)

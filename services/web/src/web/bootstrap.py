@@ -12,7 +12,7 @@ from flask import Flask
 
 from dagkit.web import current_context
 from web.adapters.boundaries import load_boundaries_geojson
-from web.adapters.page_cache import RedisPageCache
+from web.adapters.page_cache import NoPageCache, RedisPageCache
 from web.adapters.search_client import HttpSearchGateway
 from web.domain.maps import Boundaries
 from web.service_layer.context import LazyBoundaries, WebContext
@@ -20,7 +20,8 @@ from web.service_layer.context import LazyBoundaries, WebContext
 
 def build_context(settings: Mapping[str, Any]) -> WebContext:
     search = HttpSearchGateway(settings["search_url"], settings["search_timeout_s"])
-    cache = RedisPageCache(settings["redis_url"], settings["page_cache_ttl_s"])
+    ttl = settings["page_cache_ttl_s"]
+    cache = RedisPageCache(settings["redis_url"], ttl) if ttl > 0 else NoPageCache()
     reference_dir = settings["reference_dir"]
     boundaries = LazyBoundaries(
         lambda: Boundaries.from_geojson(load_boundaries_geojson(reference_dir))

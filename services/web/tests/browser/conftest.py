@@ -24,6 +24,7 @@ import redis
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from dagkit.testing.fixtures import temporary_database
+from dagkit.testing.infra import redis_database
 from search.testing.events import load_shipped_data
 from web.testing.browser import (
     AXE_JS,
@@ -35,7 +36,6 @@ from web.testing.browser import (
     BrowserGuard,
     Server,
     Violation,
-    redis_database,
     run_axe,
     take_screenshots,
 )

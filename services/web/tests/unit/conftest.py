@@ -10,17 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from web.adapters.boundaries import load_boundaries_geojson
 from web.adapters.page_cache import NoPageCache
 from web.app import create_app
-from web.config import DEFAULT_REFERENCE_DIR, load_settings
-from web.domain.maps import Boundaries
-from web.service_layer.context import LazyBoundaries, WebContext
-from web.testing.fakes import FakeSearchGateway
-
-_BOUNDARIES = LazyBoundaries(
-    lambda: Boundaries.from_geojson(load_boundaries_geojson(DEFAULT_REFERENCE_DIR))
-)
+from web.config import load_settings
+from web.service_layer.context import WebContext
+from web.testing.fakes import SHIPPED_BOUNDARIES, FakeSearchGateway
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def search() -> FakeSearchGateway:
 @pytest.fixture
 def app(search: FakeSearchGateway) -> Flask:
     settings = load_settings({"LOG_LEVEL": "WARNING"})
-    ctx = WebContext(search=search, page_cache=NoPageCache(), boundaries=_BOUNDARIES)
+    ctx = WebContext(search=search, page_cache=NoPageCache(), boundaries=SHIPPED_BOUNDARIES)
     app = create_app(settings, ctx=ctx)
     app.config["TESTING"] = True
     return app
@@ -49,6 +43,15 @@ def page_text(html: str) -> str:
 
     without_tags = re.sub(r"<[^>]+>", " ", html)
     return " ".join(unescape(without_tags).split())
+
+
+def link_of(html: str, marker: str) -> str:
+    """The address of the first link written as ``<a {marker} href="...">``, unescaped."""
+    from html import unescape
+
+    prefix = f'{marker} href="'
+    start = html.index(prefix) + len(prefix)
+    return unescape(html[start : html.index('"', start)])
 
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "web" / "templates"

@@ -12,9 +12,7 @@ from web.adapters.page_cache import NoPageCache
 from web.app import STATIC, create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
-from web.testing.fakes import FakeSearchGateway
-
-from .conftest import _BOUNDARIES
+from web.testing.fakes import SHIPPED_BOUNDARIES, FakeSearchGateway
 
 
 @pytest.mark.parametrize(
@@ -40,7 +38,8 @@ def test_security_headers_on_every_page(client: FlaskClient, path: str) -> None:
 def test_hsts_behind_tls(search: FakeSearchGateway) -> None:
     settings = load_settings({"LOG_LEVEL": "WARNING", "WEB_BEHIND_TLS": "true"})
     app: Flask = create_app(
-        settings, ctx=WebContext(search=search, page_cache=NoPageCache(), boundaries=_BOUNDARIES)
+        settings,
+        ctx=WebContext(search=search, page_cache=NoPageCache(), boundaries=SHIPPED_BOUNDARIES),
     )
     response = app.test_client().get("/om-data", headers={"X-Forwarded-Proto": "https"})
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 
 from web.testing.fakes import FakeSearchGateway
 
-from .conftest import page_text
+from .conftest import link_of, page_text
 
 PAGES = [
     "/",
@@ -83,8 +83,7 @@ def test_search_results_show_distance_facts_facets_map_and_paging(
 
 def test_next_page_link_carries_the_cursor_and_the_search(client: FlaskClient) -> None:
     html = client.get("/?q=8000&kind=vuggestue").get_data(as_text=True)
-    start = html.index('id="next-page" href="') + len('id="next-page" href="')
-    link = html[start : html.index('"', start)].replace("&amp;", "&")
+    link = link_of(html, 'id="next-page"')
     assert link.startswith("/?q=8000&kind=vuggestue&cursor=")
     assert client.get(link).status_code == 200
 
@@ -372,13 +371,8 @@ def test_shortlist_travels_in_the_address(client: FlaskClient) -> None:
 
 def test_institution_page_leads_back_to_the_search_with_the_list(client: FlaskClient) -> None:
     html = client.get("/?q=8000&kind=vuggestue").get_data(as_text=True)
-    start = html.index('class="result-name" href="') + len('class="result-name" href="')
-    link = html[start : html.index('"', start)].replace("&amp;", "&")
-    page = client.get(link).get_data(as_text=True)
-    start = page.index('class="shortlist-add button button-secondary" href="') + len(
-        'class="shortlist-add button button-secondary" href="'
-    )
-    added = page[start : page.index('"', start)].replace("&amp;", "&")
+    page = client.get(link_of(html, 'class="result-name"')).get_data(as_text=True)
+    added = link_of(page, 'class="shortlist-add button button-secondary"')
     after = client.get(added).get_data(as_text=True)
     back = after[after.index('id="back-to-search"') - 200 : after.index('id="back-to-search"')]
     assert "/?q=8000&amp;kind=vuggestue&amp;liste=" in back

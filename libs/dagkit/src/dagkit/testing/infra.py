@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 
 def docker_engine_available() -> bool:
@@ -117,3 +118,9 @@ def infrastructure() -> Iterator[Infrastructure]:
         yield infra
     finally:
         infra.close()
+
+
+def redis_database(url: str, index: int) -> str:
+    """``url`` pointing at Redis database ``index`` instead: tests and benches
+    that run servers side by side give each its own database to empty."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{index}"))

@@ -17,7 +17,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -32,6 +32,23 @@ _UNSET: Final[Any] = object()
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+class _ClaimOptions(TypedDict, total=False):
+    """``TokenMint.claims``'s options, which ``access_token`` passes on."""
+
+    sub: str
+    role: str
+    municipality: int | None
+    institution: str | None
+    expires_in: float
+    not_before: float | None
+    issued_at: float | None
+    audience: str | list[str] | None
+    issuer: str | None
+    jti: str | None
+    extra_claims: Mapping[str, Any] | None
+    omit: Iterable[str]
 
 
 class TokenMint:
@@ -131,41 +148,17 @@ class TokenMint:
     def access_token(
         self,
         *,
-        sub: str = "account-1",
-        role: str = "institution",
-        municipality: int | None = _UNSET,
-        institution: str | None = _UNSET,
-        expires_in: float = 900,
-        not_before: float | None = None,
-        issued_at: float | None = None,
-        audience: str | list[str] | None = None,
-        issuer: str | None = None,
-        jti: str | None = None,
         typ: str | None = "at+jwt",
         kid: str | None = None,
         algorithm: str = "EdDSA",
-        extra_claims: Mapping[str, Any] | None = None,
-        omit: Iterable[str] = (),
         headers: Mapping[str, Any] | None = None,
+        **claims: Unpack[_ClaimOptions],
     ) -> str:
-        """A signed access token with ``claims()``. ``typ=None`` leaves the
+        """A signed access token with ``claims(**claims)``. ``typ=None`` leaves the
         header's typ out; a ``kid`` the mint does not hold signs with a key
         nobody publishes; ``algorithm`` ``"none"`` signs nothing and
         ``"HS256"`` signs with the public key's bytes as the HMAC secret."""
-        payload = self.claims(
-            sub=sub,
-            role=role,
-            municipality=municipality,
-            institution=institution,
-            expires_in=expires_in,
-            not_before=not_before,
-            issued_at=issued_at,
-            audience=audience,
-            issuer=issuer,
-            jti=jti,
-            extra_claims=extra_claims,
-            omit=omit,
-        )
+        payload = self.claims(**claims)
         kid = kid or self.kid
         header: dict[str, Any] = {"alg": algorithm, "kid": kid}
         if typ is not None:

@@ -148,20 +148,27 @@ def _wait(refused: TooManyAttempts) -> NoReturn:
     )
 
 
+def _json_body_refusals(view: Any) -> Any:
+    """The answers to a JSON body that is refused (malformed, too large, invalid)."""
+    for code, description in (
+        (400, "The body is not valid JSON"),
+        (413, "The body is larger than 4 KB"),
+        (422, "A field is missing, unknown or invalid"),
+    ):
+        view = blp.alt_response(code, schema=ProblemSchema, description=description)(view)
+    return view
+
+
 @blp.route("/token")
 class Token(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
-    @blp.alt_response(400, schema=ProblemSchema, description="The body is not valid JSON")
+    @_json_body_refusals
     @blp.alt_response(
         401,
         schema=ProblemSchema,
         description="Wrong username or password: the same answer for an unknown username, a "
         "wrong password and an account that may not log in",
-    )
-    @blp.alt_response(413, schema=ProblemSchema, description="The body is larger than 4 KB")
-    @blp.alt_response(
-        422, schema=ProblemSchema, description="A field is missing, unknown or invalid"
     )
     @blp.alt_response(
         429,
@@ -193,16 +200,12 @@ class Token(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
-    @blp.alt_response(400, schema=ProblemSchema, description="The body is not valid JSON")
+    @_json_body_refusals
     @blp.alt_response(
         401,
         schema=ProblemSchema,
         description="The refresh token is unknown, used, revoked or expired (a used one "
         "revokes every token of its login)",
-    )
-    @blp.alt_response(413, schema=ProblemSchema, description="The body is larger than 4 KB")
-    @blp.alt_response(
-        422, schema=ProblemSchema, description="A field is missing, unknown or invalid"
     )
     def post(self, body: dict[str, Any]) -> Any:
         """Use a refresh token up for a new access token and the next refresh token."""
@@ -232,11 +235,7 @@ def _presented_access_token() -> AccessToken | None:
 class Logout(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(204)
-    @blp.alt_response(400, schema=ProblemSchema, description="The body is not valid JSON")
-    @blp.alt_response(413, schema=ProblemSchema, description="The body is larger than 4 KB")
-    @blp.alt_response(
-        422, schema=ProblemSchema, description="A field is missing, unknown or invalid"
-    )
+    @_json_body_refusals
     @blp.alt_response(
         503,
         schema=ProblemSchema,

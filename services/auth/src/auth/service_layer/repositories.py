@@ -5,7 +5,6 @@ repositories (adapters/repository.py) and the in-memory ones
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
 from datetime import datetime
 
 from auth.domain.accounts import Account
@@ -102,6 +101,3 @@ class AuditRepository(abc.ABC):
     @abc.abstractmethod
     def for_municipality(self, code: int | None, limit: int) -> list[AuditRecord]:
         """Newest first; ``None``: every record (admins)."""
-
-
-Accounts = Sequence[Account]

@@ -4,6 +4,7 @@ tests of the use cases."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -151,6 +152,12 @@ def cheap_hasher() -> PasswordHasher:
     return PasswordHasher(memory_cost=64, time_cost=1)
 
 
+@functools.cache
+def _refused_passwords() -> frozenset[str]:
+    """The shipped list, read once per test run (every fake context needs it)."""
+    return load_refused_passwords()
+
+
 def fake_context(
     *,
     uow: FakeAuthUnitOfWork | None = None,
@@ -164,7 +171,7 @@ def fake_context(
     return AuthContext(
         uow=uow or FakeAuthUnitOfWork(),
         hasher=hasher or cheap_hasher(),
-        policy=PasswordPolicy(refused=load_refused_passwords()),
+        policy=PasswordPolicy(refused=_refused_passwords()),
         throttle=FakeLoginThrottle(limits),
         revocations=FakeRevocations(clock),
         tokens=TokenRules(**{"issuer": ISSUER, "audience": AUDIENCE, **rules}),

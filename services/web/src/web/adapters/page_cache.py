@@ -27,7 +27,7 @@ class RedisPageCache:
         self._down_until = 0.0
 
     def _usable(self) -> bool:
-        return self._ttl > 0 and time.monotonic() >= self._down_until
+        return time.monotonic() >= self._down_until
 
     def _failed(self, exc: Exception) -> None:
         log.warning("page cache unavailable", extra={"error": type(exc).__name__})

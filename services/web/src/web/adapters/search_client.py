@@ -73,12 +73,6 @@ class HttpSearchGateway:
     def national(self) -> Document:
         return self._get("/v1/statistics/national")
 
-    def ready(self) -> bool:
-        try:
-            return self._http.get(self._base + "/healthz", timeout=self._timeout).ok
-        except requests.RequestException:
-            return False
-
     def close(self) -> None:
         self._http.close()
 

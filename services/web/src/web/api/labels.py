@@ -57,11 +57,6 @@ INDICATORS = {
     "andel_ikke_dansk_baggrund_pct": _l("Børn med anden baggrund end dansk"),
 }
 
-INDICATOR_UNITS = {
-    "children_per_adult": _l("børn pr. voksen"),
-    "percent": _l("procent"),
-    "count": _l("børn"),
-}
 
 INDICATOR_EXPLANATIONS = {
     "normering_0_2": _l(
@@ -99,12 +94,6 @@ WEEKDAYS = [
     _l("Søndag"),
 ]
 
-SUBSTITUTE_CARE = {
-    "gaestehus": _l("Gæstehus"),
-    "gaestedagplejer": _l("Gæstedagplejer"),
-    "fast_makker": _l("Fast makker-dagplejer"),
-    "andet": _l("Anden ordning"),
-}
 
 OPEN_PLACES = {
     "yes": _l("Ledige pladser"),

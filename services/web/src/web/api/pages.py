@@ -29,8 +29,7 @@ _NATIONAL_SCHEMA = NationalPageSchema()
 
 
 def _render(template: str, status: int = 200, **values: Any) -> Response:
-    response = make_response(render_template(template, labels=labels, **values), status)
-    return response
+    return make_response(render_template(template, labels=labels, **values), status)
 
 
 def _shortlist() -> sl.ParsedNumbers:

@@ -232,10 +232,6 @@ class LineChart:
         return f"0 0 {num(self.width)} {num(self.height)}"
 
     @property
-    def line_keys(self) -> tuple[str, ...]:
-        return tuple(line.key for line in self.lines)
-
-    @property
     def break_years(self) -> frozenset[int]:
         return frozenset(b.year for b in self.breaks)
 

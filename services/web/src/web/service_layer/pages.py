@@ -253,9 +253,6 @@ def municipality_page(gateway: SearchGateway, code: int) -> MunicipalityPage:
 # ---------------------------------------------------------- national view
 
 
-SORT_KEYS = ("name", "value")
-
-
 @dataclass(frozen=True)
 class MunicipalityRow:
     code: int

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Route, ViewportSize
 
@@ -48,11 +48,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def redis_database(url: str, index: int) -> str:
-    """``url`` pointing at database ``index`` of the same Redis server."""
-    return urlunsplit(urlsplit(url)._replace(path=f"/{index}"))
 
 
 class Server:

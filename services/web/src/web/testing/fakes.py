@@ -10,6 +10,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from web.adapters.boundaries import load_boundaries_geojson
+from web.config import DEFAULT_REFERENCE_DIR
+from web.domain.maps import Boundaries
+from web.service_layer.context import LazyBoundaries
 from web.service_layer.gateway import (
     Document,
     NotFound,
@@ -19,6 +23,11 @@ from web.service_layer.gateway import (
 )
 
 SAMPLES = Path(__file__).parent / "samples"
+
+# The repository's municipal boundaries, simplified once for the whole test run.
+SHIPPED_BOUNDARIES = LazyBoundaries(
+    lambda: Boundaries.from_geojson(load_boundaries_geojson(DEFAULT_REFERENCE_DIR))
+)
 
 
 @cache
@@ -122,6 +131,3 @@ class FakeSearchGateway:
     def national(self) -> Document:
         self._call("national", None)
         return sample("national")
-
-    def ready(self) -> bool:
-        return not self.down
