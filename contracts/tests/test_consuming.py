@@ -479,6 +479,8 @@ def test_every_cross_field_rule_is_known() -> None:
         "OpeningHoursSchema._check_order",
         "MealSchemeSchema._check_offered",
         "DagplejeSchema._check_unique",
+        "ClosingDaySchema._check_range",
+        "OpenPlacesSchema._check_month",
         "ProfileSchema._check_unique",
         "AccountSchema._check_scope",
     }

@@ -255,6 +255,8 @@ _STATISTICS: Final = statistics.MunicipalityStatisticsSchema()
 _OPENING_HOURS: Final = profile.OpeningHoursSchema()
 _MEAL_SCHEME: Final = profile.MealSchemeSchema()
 _DAGPLEJE: Final = profile.DagplejeSchema()
+_CLOSING_DAY: Final = profile.ClosingDaySchema()
+_OPEN_PLACES: Final = profile.OpenPlacesSchema()
 _PROFILE: Final = profile.ProfileSchema()
 _ACCOUNT: Final = account.AccountSchema()
 
@@ -301,7 +303,12 @@ def _profile_rules(data: Mapping[str, Any]) -> None:
     _each("opening_hours", _OPENING_HOURS._check_order, data["opening_hours"])
     _within("meal_scheme", _MEAL_SCHEME._check_offered, data["meal_scheme"])
     _within("dagpleje", _DAGPLEJE._check_unique, data["dagpleje"])
-    days = [{**day, "date": _date(day["date"])} for day in data["closing_days"]]
+    days = [
+        {**day, "date": _date(day["date"]), "until": _date(day.get("until"))}
+        for day in data["closing_days"]
+    ]
+    _each("closing_days", _CLOSING_DAY._check_range, days)
+    _each("open_places", _OPEN_PLACES._check_month, data.get("open_places") or [])
     _PROFILE._check_unique({**data, "closing_days": days})
 
 

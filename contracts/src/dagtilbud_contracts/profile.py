@@ -4,6 +4,10 @@ Produced by profiles on ``profiles.profiles.v1`` after every saved edit. The
 payload is the whole profile as it now stands; key and subject are the
 institution number. Register facts (name, address, kind) are not repeated here;
 they live on the institution aggregate.
+
+Fields added after the first version are optional (``required=False``), so an
+event written before them stays valid; a consumer reads a missing one as
+"not reported".
 """
 
 from __future__ import annotations
@@ -37,10 +41,22 @@ class OpeningHoursSchema(Schema):
 
 
 class ClosingDaySchema(Schema):
-    """A date the institution is closed, e.g. the Friday after Ascension Day."""
+    """A date the institution is closed, e.g. the Friday after Ascension Day,
+    or from ``date`` through ``until`` (summer closing)."""
 
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, metadata={"description": "The (first) closed day."})
+    until = fields.Date(
+        required=False,
+        allow_none=True,
+        metadata={"description": "The last closed day of a range; null or absent for one day."},
+    )
     reason = f.text(max_length=200, required=True, allow_none=True)
+
+    @validates_schema
+    def _check_range(self, data: dict[str, Any], **kwargs: Any) -> None:
+        until = data.get("until")
+        if until is not None and until < data["date"]:
+            raise ValidationError("the range ends before it starts", "until")
 
 
 class ProfileContactSchema(Schema):
@@ -75,14 +91,26 @@ class MealSchemeSchema(Schema):
         validate=validate.Range(min=0, max=10000),
         metadata={"description": "Parents' monthly payment in DKK; null when not stated."},
     )
+    organic_share_pct = f.integer(
+        required=False,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100),
+        metadata={"description": "Share of organic food in percent; null when not stated."},
+    )
+    kitchen = f.choice(
+        v.KITCHENS,
+        required=False,
+        allow_none=True,
+        metadata={"description": "Cooked in the institution's own kitchen or by a supplier."},
+    )
 
     @validates_schema
     def _check_offered(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["offered"] and data["kind"] is None:
             raise ValidationError("say which meals are offered", "kind")
         if not data["offered"]:
-            for name in ("kind", "price_per_month_dkk"):
-                if data[name] is not None:
+            for name in ("kind", "price_per_month_dkk", "organic_share_pct", "kitchen"):
+                if data.get(name) is not None:
                     raise ValidationError("no meals are offered", name)
             if data["diets"]:
                 raise ValidationError("no meals are offered", "diets")
@@ -118,10 +146,60 @@ class DagplejeSchema(Schema):
         metadata={"description": "Weekdays with legestue (playgroup), 0 = Monday."},
     )
 
+    substitute_care_note = f.text(
+        max_length=500,
+        required=False,
+        allow_none=True,
+        metadata={
+            "description": "How gæstepleje works in the district, in the municipality's words."
+        },
+    )
+    postcodes = fields.List(
+        f.pattern(v.POSTCODE_PATTERN),
+        required=False,
+        validate=validate.Length(max=50),
+        metadata={"description": "The postcodes the district covers (no childminder's address)."},
+    )
+
     @validates_schema
     def _check_unique(self, data: dict[str, Any], **kwargs: Any) -> None:
         if len(set(data["playgroup_weekdays"])) != len(data["playgroup_weekdays"]):
             raise ValidationError("a weekday appears twice", "playgroup_weekdays")
+        postcodes = data.get("postcodes") or []
+        if len(set(postcodes)) != len(postcodes):
+            raise ValidationError("a postcode appears twice", "postcodes")
+
+
+class OpenPlacesSchema(Schema):
+    """Whether an age group has open places (ledige pladser), as reported on a day."""
+
+    age_group = f.choice(v.AGE_GROUPS, required=True)
+    status = f.choice(
+        v.OPEN_PLACE_STATUSES,
+        required=True,
+        metadata={"description": "yes: places are open; no: none; waiting_list: a waiting list."},
+    )
+    from_month = f.pattern(
+        v.MONTH_PATTERN,
+        required=True,
+        allow_none=True,
+        metadata={"description": "YYYY-MM the places are open from; null when there are none."},
+    )
+    reported_on = fields.Date(
+        required=True,
+        metadata={
+            "description": (
+                f"The day it was reported; older than {v.OPEN_PLACES_FRESH_DAYS} days is stale."
+            )
+        },
+    )
+
+    @validates_schema
+    def _check_month(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["status"] == "yes" and data["from_month"] is None:
+            raise ValidationError("say from which month places are open", "from_month")
+        if data["status"] == "no" and data["from_month"] is not None:
+            raise ValidationError("no places are open", "from_month")
 
 
 class ProfileSchema(Schema):
@@ -163,6 +241,26 @@ class ProfileSchema(Schema):
         allow_none=True,
         metadata={"description": "Set for dagpleje units only."},
     )
+    languages = fields.List(
+        f.choice(v.LANGUAGES),
+        required=False,
+        validate=validate.Length(max=len(v.LANGUAGES)),
+        metadata={"description": "Languages spoken besides Danish (ISO 639-1)."},
+    )
+    accessibility = f.text(
+        max_length=500,
+        required=False,
+        allow_none=True,
+        metadata={
+            "description": "A short note on access for children and parents with disabilities."
+        },
+    )
+    open_places = fields.List(
+        fields.Nested(OpenPlacesSchema),
+        required=False,
+        validate=validate.Length(max=len(v.AGE_GROUPS)),
+        metadata={"description": "Open places per age group; absent or empty until reported."},
+    )
     updated_at = fields.AwareDateTime(required=True, format="iso")
     updated_by = f.pattern(
         v.UUID_PATTERN,
@@ -177,3 +275,9 @@ class ProfileSchema(Schema):
             raise ValidationError("a closing day appears twice", "closing_days")
         if len(set(data["tags"])) != len(data["tags"]):
             raise ValidationError("a tag appears twice", "tags")
+        languages = data.get("languages") or []
+        if len(set(languages)) != len(languages):
+            raise ValidationError("a language appears twice", "languages")
+        groups = [place["age_group"] for place in data.get("open_places") or []]
+        if len(set(groups)) != len(groups):
+            raise ValidationError("an age group appears twice", "open_places")

@@ -7,6 +7,7 @@ ASCII (``boernehave``, not ``børnehave``) and never translated.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Final
 
 INSTITUTION_NUMBER_PATTERN: Final = r"^[A-Z0-9]{6}$"
@@ -67,6 +68,76 @@ DIETS: Final = (
     "noeddefri",
 )
 SUBSTITUTE_CARE_KINDS: Final = ("gaestehus", "gaestedagplejer", "fast_makker", "andet")
+# Where the meals are cooked.
+KITCHENS: Final = ("eget_koekken", "leverandoer")
+
+# The pedagogical focus an institution may name (profiles accepts only these;
+# the event field stays a free keyword, so older events remain valid).
+FOCUS_TAGS: Final = (
+    "natur_og_udeliv",
+    "skovboernehave",
+    "idraet_og_bevaegelse",
+    "musik",
+    "sprog",
+    "kunst_og_kreativitet",
+    "science",
+    "madkultur",
+    "dyr_og_natur",
+    "drama_og_fortaelling",
+    "baeredygtighed",
+    "inklusion",
+    "digital_dannelse",
+    "udeskole",
+)
+# Languages spoken besides Danish, as ISO 639-1 codes (the languages most
+# spoken in Danish homes beside Danish, and the neighbours').
+LANGUAGES: Final = (
+    "en",
+    "de",
+    "sv",
+    "no",
+    "fo",
+    "kl",
+    "is",
+    "fr",
+    "es",
+    "it",
+    "pl",
+    "ro",
+    "lt",
+    "uk",
+    "ru",
+    "tr",
+    "ar",
+    "fa",
+    "ur",
+    "so",
+    "ti",
+    "ku",
+    "bs",
+    "sr",
+    "vi",
+    "th",
+    "tl",
+    "zh",
+    "hi",
+    "ta",
+)
+
+# Open places (ledige pladser), reported per age group.
+AGE_GROUPS: Final = ("0-2", "3-5")
+OPEN_PLACE_STATUSES: Final = ("yes", "no", "waiting_list")
+MONTH_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# A report older than this many days is stale: shown as such, and no longer
+# counted by the "has open places" filter.
+OPEN_PLACES_FRESH_DAYS: Final = 30
+
+
+def open_places_fresh(reported_on: date, today: date) -> bool:
+    """Whether an open-places report made on ``reported_on`` still counts on
+    ``today`` (at most ``OPEN_PLACES_FRESH_DAYS`` old)."""
+    return (today - reported_on).days <= OPEN_PLACES_FRESH_DAYS
+
 
 ROLES: Final = ("institution", "municipality", "admin", "dst")
 ACCOUNT_STATUSES: Final = ("active", "locked", "disabled")
