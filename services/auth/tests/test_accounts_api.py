@@ -34,7 +34,7 @@ from auth.domain.sessions import refresh_token_for
 from auth.entrypoints.migrate import SERVICE_ROOT
 from auth.service_layer import accounts as uc
 from auth.service_layer.accounts import AccountsDeps
-from auth.service_layer.handlers import BatchUnitOfWork, apply_institution_events
+from auth.service_layer.handlers import apply_institution_events
 from auth.service_layer.unit_of_work import SqlAuthUnitOfWork
 from dagkit.db import make_engine, make_session_factory
 from dagkit.envelope import Envelope
@@ -125,7 +125,7 @@ def build_portal(engine: Engine) -> Portal:
     # Frederiksberg (147) F14700.
     with sessions() as session, session.begin():
         apply_institution_events(
-            BatchUnitOfWork(session),
+            SqlAuthUnitOfWork().borrow(session),
             [
                 institution_event("G20580", "Enghusene", 101),
                 institution_event("G20581", "Solsikken", 101),

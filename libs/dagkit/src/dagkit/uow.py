@@ -59,30 +59,51 @@ class AbstractUnitOfWork(abc.ABC):
 
 
 class SqlUnitOfWork(AbstractUnitOfWork):
-    """A unit of work on one SQLAlchemy session; events go to ``outbox``."""
+    """A unit of work on one SQLAlchemy session; events go to ``outbox``.
+
+    ``borrow(session)`` opens the same repositories over a transaction someone
+    else owns (the kit consumer's batch, which commits the inbox rows and
+    versions with it): commit, rollback and close then leave it to the owner,
+    so an event handler is the same code on a request and in a batch."""
 
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session], outbox: Table | None = None) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session] | None, outbox: Table | None = None
+    ) -> None:
         self._session_factory = session_factory
         self._outbox = outbox
+        self._borrowed = False
 
     def __enter__(self) -> Self:
-        self.session = self._session_factory()
-        self.open_repositories(self.session)
+        if not self._borrowed:
+            if self._session_factory is None:
+                raise RuntimeError("no session factory: borrow() a session instead")
+            self.session = self._session_factory()
+            self.open_repositories(self.session)
+        return self
+
+    def borrow(self, session: Session) -> Self:
+        """The repositories over ``session``, whose owner commits it."""
+        self.session = session
+        self._borrowed = True
+        self.open_repositories(session)
         return self
 
     def close(self) -> None:
-        self.session.close()
+        if not self._borrowed:
+            self.session.close()
 
     def open_repositories(self, session: Session) -> None:
         """Set the service's repositories on ``self``, over ``session``."""
 
     def commit(self) -> None:
-        self.session.commit()
+        if not self._borrowed:
+            self.session.commit()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if not self._borrowed:
+            self.session.rollback()
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         if self._outbox is None:

@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.api import blueprints
-from auth.api.problems import register_error_handlers
 from auth.api.tokens import BEARER_AUTH, SECURITY_SCHEME
 from auth.bootstrap import build_context
 from auth.config import SERVICE, load_settings
@@ -20,6 +19,7 @@ from auth.service_layer.keys import RotationConflict, ensure_signing_key, publis
 from auth.service_layer.tokens import is_revoked
 from dagkit.health import database_check, kafka_check, redis_check
 from dagkit.logging import configure_logging
+from dagkit.problems import register_error_handlers
 from dagkit.tokens import TokenVerifier, install_token_verifier
 from dagkit.web import create_service_app, install_context
 

@@ -92,7 +92,7 @@ def accounts_context() -> AccountsDeps:
 
 
 class AccountsErrorSchema(Schema):
-    """The app's Problem shape (``auth.api.problems``), with what the accounts
+    """The app's Problem shape (``dagkit.problems``), with what the accounts
     refusals put under ``errors``."""
 
     code = fields.Integer(required=True, metadata={"description": "The HTTP status code"})

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from webargs.flaskparser import abort
 
-from auth.api.problems import RETRY_AFTER, ProblemSchema, limit_body
 from auth.bootstrap import context
 from auth.domain.tokens import TOKEN_TYPE
 from auth.service_layer.ports import RevocationsUnavailable, ThrottleUnavailable, TooManyAttempts
@@ -24,6 +23,7 @@ from auth.service_layer.tokens import (
     refresh,
     who_am_i,
 )
+from dagkit.problems import RETRY_AFTER, ProblemSchema, limit_body
 from dagkit.tokens import (
     InvalidToken,
     VerifierUnavailable,

@@ -33,20 +33,12 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from auth.adapters.orm import kit_tables
-from auth.adapters.repository import (
-    SqlAccountRepository,
-    SqlAuditRepository,
-    SqlRefreshTokenRepository,
-    SqlSigningKeyRepository,
-)
 from auth.domain.accounts import Account, AccountStatus, institution_account
 from auth.domain.audit import AuditAction
 from auth.service_layer.accounts import account_event, audit_record
-from auth.service_layer.unit_of_work import AuthUnitOfWork
+from auth.service_layer.unit_of_work import AuthUnitOfWork, SqlAuthUnitOfWork
 from dagkit.consumer import ConsumerSpec, Handling
 from dagkit.envelope import Envelope
-from dagkit.outbox import add_many_to_outbox
-from dagkit.uow import OutgoingEvent
 from dagtilbud_contracts import institution
 from dagtilbud_contracts.consuming import payload_validator
 from dagtilbud_contracts.registry import topics_for
@@ -154,30 +146,8 @@ def _create(
     return account
 
 
-class BatchUnitOfWork(AuthUnitOfWork):
-    """The service's repositories over the consumer's batch session. The kit
-    opens and commits that transaction (with the inbox rows and versions), so
-    commit and rollback here do nothing; events go to the outbox in it."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self.accounts = SqlAccountRepository(session)
-        self.refresh_tokens = SqlRefreshTokenRepository(session)
-        self.signing_keys = SqlSigningKeyRepository(session)
-        self.audit = SqlAuditRepository(session)
-
-    def commit(self) -> None:
-        """The consumer commits the batch."""
-
-    def rollback(self) -> None:
-        """The consumer rolls the batch back."""
-
-    def add_events(self, events: Sequence[OutgoingEvent]) -> None:
-        add_many_to_outbox(self._session, kit_tables.outbox, events)
-
-
 def _apply_batch(session: Session, events: Sequence[Envelope]) -> None:
-    apply_institution_events(BatchUnitOfWork(session), events, datetime.now(UTC))
+    apply_institution_events(SqlAuthUnitOfWork().borrow(session), events, datetime.now(UTC))
 
 
 def consumer_spec(topics: Sequence[str] = TOPICS, group: str = CONSUMER_GROUP) -> ConsumerSpec:

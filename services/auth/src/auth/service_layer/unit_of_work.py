@@ -30,7 +30,7 @@ class AuthUnitOfWork(AbstractUnitOfWork):
 
 
 class SqlAuthUnitOfWork(SqlUnitOfWork, AuthUnitOfWork):
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session] | None = None) -> None:
         super().__init__(session_factory, outbox=kit_tables.outbox)
 
     def open_repositories(self, session: Session) -> None:

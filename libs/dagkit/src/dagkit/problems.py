@@ -1,11 +1,13 @@
-"""The one shape of every error the auth API answers: the status, what is
-wrong in English (``message``) and Danish (``message_da``), and for a body
-that fails validation, the reasons per field (``errors``).
+"""The one shape of every error a JSON API of the portal answers: the status,
+what is wrong in English (``message``) and Danish (``message_da``), and for a
+body that fails validation, the reasons per field (``errors``).
 
 A view says what is wrong with ``abort(status, message=..., message_da=...)``;
 errors raised without words (a route that does not exist, a refused bearer
 token, a body over the limit) get the words of their status here. A 422 names
-the fields that are missing, unknown or invalid.
+the fields that are missing, unknown or invalid; a service that answers each
+field's reasons in both languages hands ``register_error_handlers`` its
+``field_errors`` translation.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from dagkit.web import http_error_handler
 
-# A login or refresh body is well under 1 KiB; nothing larger is read.
+# A login or refresh body is well under 1 KiB: the default limit of a body.
 MAX_BODY_BYTES = 4096
 
 # (English, Danish) per status, for errors raised without words of their own.
@@ -38,10 +40,11 @@ WORDS: Mapping[int, tuple[str, str]] = {
         "This method is not allowed at this address.",
         "Denne metode er ikke tilladt på denne adresse.",
     ),
-    413: (
-        f"The request body is larger than {MAX_BODY_BYTES} bytes.",
-        f"Forespørgslens indhold er større end {MAX_BODY_BYTES} byte.",
+    412: (
+        "The resource has changed since it was read (If-Match).",
+        "Indholdet er ændret, siden det blev læst (If-Match).",
     ),
+    413: ("The request body is too large.", "Forespørgslens indhold er for stort."),
     415: (
         "The request body must be JSON (Content-Type: application/json).",
         "Forespørgslens indhold skal være JSON (Content-Type: application/json).",
@@ -139,8 +142,11 @@ def _words(error: HTTPException, data: Mapping[str, Any]) -> tuple[str, str]:
     return WORDS.get(code, FALLBACK)
 
 
-def register_error_handlers(app: Flask, api: Api) -> None:
-    """Every HTTP error of the app in the Problem shape."""
+def register_error_handlers(
+    app: Flask, api: Api, *, field_errors: Callable[[Any], Any] | None = None
+) -> None:
+    """Every HTTP error of the app in the Problem shape; ``field_errors``
+    rewrites a 422's per-field reasons (e.g. into both languages)."""
     answer = http_error_handler(api, ("message_da",))
 
     def handle(error: HTTPException) -> tuple[dict[str, Any], int, Headers]:
@@ -149,6 +155,8 @@ def register_error_handlers(app: Flask, api: Api) -> None:
             data = {}
             error.data = data  # type: ignore[attr-defined]
         english, danish = _words(error, data)
+        if field_errors is not None and error.code == 422 and "messages" in data:
+            data["errors"] = field_errors(data.pop("messages"))
         if not data.get("message"):
             data["message"] = english
         if not data.get("message_da"):
@@ -164,7 +172,11 @@ def limit_body(blueprint: Blueprint, limit: int = MAX_BODY_BYTES) -> None:
     def guard() -> None:
         request.max_content_length = limit
         if request.content_length is not None and request.content_length > limit:
-            abort(413)
+            abort(
+                413,
+                message=f"The request body is larger than {limit} bytes.",
+                message_da=f"Forespørgslens indhold er større end {limit} byte.",
+            )
 
     register: Callable[..., Any] = blueprint.before_request
     register(guard)
