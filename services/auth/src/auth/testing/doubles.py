@@ -25,27 +25,18 @@ from auth.service_layer.ports import (
 )
 from auth.service_layer.repositories import username_key
 from auth.testing.fakes import FakeAuthUnitOfWork
+from dagkit.testing.clock import MovableClock as KitMovableClock
 
 ISSUER = "https://auth.dagtilbud.test"
 AUDIENCE = "dagtilbud"
 START = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
-class MovableClock:
-    """A clock that stands still until a test moves it."""
+class MovableClock(KitMovableClock):
+    """The kit's movable clock, starting at ``START`` unless told otherwise."""
 
     def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float = 0, **delta: float) -> datetime:
-        self.now += timedelta(seconds=seconds, **delta)
-        return self.now
-
-    def timestamp(self) -> float:
-        return self.now.timestamp()
+        super().__init__(now)
 
 
 def _ms(moment: datetime) -> int:

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-blueprints: list[Blueprint] = []
+from profiles.api.municipalities import blp as municipalities_blueprint
+from profiles.api.profiles import blp as profiles_blueprint
+
+blueprints: list[Blueprint] = [profiles_blueprint, municipalities_blueprint]

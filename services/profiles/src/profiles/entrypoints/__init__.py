@@ -1,1 +1,1 @@
-"""Processes of the profiles service: wsgi, relay, migrate."""
+"""Processes of the profiles service: wsgi, relay, consumer, migrate."""

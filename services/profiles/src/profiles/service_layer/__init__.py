@@ -1,0 +1,1 @@
+"""The profiles service's use cases."""

@@ -1,0 +1,1 @@
+"""Test support the profiles service's tests (and the bench) import."""
