@@ -81,7 +81,7 @@ def make_app(
         if database_url:
             env["DATABASE_URL"] = database_url
         app: Flask = service.create_app(env)
-        if service.name == "ingest":  # verifies auth's tokens: here, the mint's
+        if service.name in ("ingest", "profiles"):  # verify auth's tokens: here, the mint's
             install_token_verifier(app, MINT.verifier())
         apps.append(app)
         return app

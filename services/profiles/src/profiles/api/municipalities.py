@@ -61,7 +61,7 @@ def _municipality(code: int) -> int:
     return code
 
 
-def _own_municipality(principal: Principal, code: int) -> bool:
+def _own_municipality(principal: Principal, code: int, **_: object) -> bool:
     return principal.role == "admin" or same_municipality(principal, code)
 
 
