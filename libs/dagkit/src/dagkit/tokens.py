@@ -83,6 +83,14 @@ MAX_TOKEN_LENGTH: Final = 8192
 MAX_CLAIM_LENGTH: Final = 256
 VERIFIER_KEY: Final = "dagkit.token_verifier"
 PRINCIPAL_KEY: Final = "dagkit_principal"
+# The security scheme's name in every service's OpenAPI document.
+BEARER_SCHEME: Final = "bearerAuth"
+
+
+def bearer_security_scheme(description: str) -> dict[str, str]:
+    """The OpenAPI security scheme of the portal's access tokens."""
+    return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description}
+
 
 _INSTITUTION_NUMBER = re.compile(INSTITUTION_NUMBER_PATTERN)
 P = ParamSpec("P")

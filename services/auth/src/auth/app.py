@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth.api import blueprints
-from auth.api.tokens import BEARER_AUTH, SECURITY_SCHEME
+from auth.api.tokens import SECURITY_SCHEME
 from auth.bootstrap import build_context
 from auth.config import SERVICE, load_settings
 from auth.service_layer.context import AuthContext
@@ -20,7 +20,7 @@ from auth.service_layer.tokens import is_revoked
 from dagkit.health import database_check, kafka_check, redis_check
 from dagkit.logging import configure_logging
 from dagkit.problems import register_error_handlers
-from dagkit.tokens import TokenVerifier, install_token_verifier
+from dagkit.tokens import BEARER_SCHEME, TokenVerifier, install_token_verifier
 from dagkit.web import create_service_app, install_context
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def create_app(
     install_context(app, ctx)
     install_token_verifier(app, own_token_verifier(ctx))
     register_error_handlers(app, api)
-    api.spec.components.security_scheme(BEARER_AUTH, SECURITY_SCHEME)
+    api.spec.components.security_scheme(BEARER_SCHEME, SECURITY_SCHEME)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     try:

@@ -9,11 +9,11 @@ from flask import Flask
 
 from dagkit.health import database_check, kafka_check
 from dagkit.logging import configure_logging
-from dagkit.tokens import TokenVerifier, install_token_verifier
+from dagkit.tokens import BEARER_SCHEME, TokenVerifier, install_token_verifier
 from dagkit.web import create_service_app, install_context
 from ingest.api import blueprints
 from ingest.api.errors import register_error_handlers
-from ingest.api.security import BEARER, SECURITY_SCHEME
+from ingest.api.security import SECURITY_SCHEME
 from ingest.bootstrap import build_context, build_verifier
 from ingest.config import SERVICE, load_settings
 
@@ -46,7 +46,7 @@ def create_app(
     # Werkzeug answers 413 itself before a larger body is read.
     app.config["MAX_CONTENT_LENGTH"] = ctx.max_upload_bytes + 64 * 1024
     register_error_handlers(app, api)
-    api.spec.components.security_scheme(BEARER, SECURITY_SCHEME)
+    api.spec.components.security_scheme(BEARER_SCHEME, SECURITY_SCHEME)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app

@@ -39,19 +39,17 @@ from auth.service_layer.letters import (
     issue_letters,
     letters_filename,
 )
-from dagkit.tokens import Principal, current_principal, requires, same_municipality
+from dagkit.tokens import (
+    BEARER_SCHEME,
+    Principal,
+    current_principal,
+    requires,
+    same_municipality,
+)
 from dagkit.web import current_context
 from dagtilbud_contracts.municipalities import MUNICIPALITY_CODES
 
 TEMPLATES: Final = Path(__file__).resolve().parent.parent / "templates"
-# The security scheme's name in the OpenAPI document, as the app registers it.
-BEARER: Final = "bearerAuth"
-SECURITY_SCHEME: Final = {
-    "type": "http",
-    "scheme": "bearer",
-    "bearerFormat": "JWT",
-    "description": "An access token from auth (EdDSA-signed at+jwt)",
-}
 MAX_LETTERS_PER_REQUEST: Final = 2000
 CSV: Final = "text/csv"
 HTML: Final = "text/html"
@@ -75,7 +73,7 @@ blp = Blueprint(
     description="Credential letters, institution accounts, password change, audit trail, users",
     template_folder=str(TEMPLATES),
 )
-_secured = blp.doc(security=[{BEARER: []}])
+_secured = blp.doc(security=[{BEARER_SCHEME: []}])
 
 
 def accounts_context() -> AccountsDeps:

@@ -25,21 +25,19 @@ from auth.service_layer.tokens import (
 )
 from dagkit.problems import RETRY_AFTER, ProblemSchema, limit_body
 from dagkit.tokens import (
+    BEARER_SCHEME,
     InvalidToken,
     VerifierUnavailable,
+    bearer_security_scheme,
     bearer_token,
     current_principal,
     requires,
     token_verifier,
 )
 
-BEARER_AUTH = "bearerAuth"  # the security scheme's name in the OpenAPI document
-SECURITY_SCHEME = {
-    "type": "http",
-    "scheme": "bearer",
-    "bearerFormat": "JWT",
-    "description": "An access token from POST /v1/token (EdDSA-signed JWT, 15 minutes)",
-}
+SECURITY_SCHEME = bearer_security_scheme(
+    "An access token from POST /v1/token (EdDSA-signed JWT, 15 minutes)"
+)
 # Token answers are never stored by a cache (RFC 6749, 5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -242,7 +240,7 @@ class Logout(MethodView):
         headers=RETRY_AFTER,
         description="The access token cannot be revoked right now",
     )
-    @blp.doc(security=[{}, {BEARER_AUTH: []}])
+    @blp.doc(security=[{}, {BEARER_SCHEME: []}])
     def post(self, body: dict[str, Any]) -> None:
         """Log out: revoke the refresh token's login and, with a bearer access token,
         that access token until it expires. Answers 204 for an unknown refresh token
@@ -267,7 +265,7 @@ class Me(MethodView):
         headers=RETRY_AFTER,
         description="The token cannot be checked right now",
     )
-    @blp.doc(security=[{BEARER_AUTH: []}])
+    @blp.doc(security=[{BEARER_SCHEME: []}])
     @requires()
     def get(self) -> dict[str, Any]:
         """The account the access token speaks for."""

@@ -11,9 +11,10 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 from webargs.flaskparser import abort
 
+from dagkit.tokens import BEARER_SCHEME
 from ingest.api.arguments import MULTIPART, NoQuerySchema, ingest_blueprint, uploaded_file
 from ingest.api.errors import IngestErrorSchema, TooLargeSchema, too_large
-from ingest.api.security import BEARER, require_uploader
+from ingest.api.security import require_uploader
 from ingest.bootstrap import context
 from ingest.domain.imports import ImportRun
 from ingest.service_layer import importing
@@ -127,7 +128,7 @@ class PageSchema(Schema):
 
 def _uploaders_only(view: F) -> F:
     """The token check around everything else, and its documentation."""
-    documented = blp.doc(security=[{BEARER: []}])(view)
+    documented = blp.doc(security=[{BEARER_SCHEME: []}])(view)
     documented = blp.alt_response(
         401,
         schema=IngestErrorSchema,

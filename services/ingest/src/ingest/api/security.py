@@ -10,18 +10,14 @@ from typing import Any, Final, TypeVar, cast
 
 from flask import g
 
-from dagkit.tokens import current_principal, requires
+from dagkit.tokens import bearer_security_scheme, current_principal, requires
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 UPLOADER_ROLES: Final = ("dst", "admin")
-BEARER = "bearerAuth"  # the security scheme's name in the OpenAPI document
-SECURITY_SCHEME = {
-    "type": "http",
-    "scheme": "bearer",
-    "bearerFormat": "JWT",
-    "description": "An access token from auth (POST /v1/token) of a dst or admin account",
-}
+SECURITY_SCHEME = bearer_security_scheme(
+    "An access token from auth (POST /v1/token) of a dst or admin account"
+)
 # requested_by's column width.
 MAX_REQUESTED_BY = 200
 

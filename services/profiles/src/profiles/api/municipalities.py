@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import abort
 
 from dagkit.problems import ProblemSchema, limit_body
-from dagkit.tokens import Principal, requires, same_municipality
+from dagkit.tokens import BEARER_SCHEME, Principal, requires, same_municipality
 from dagtilbud_contracts.municipalities import MUNICIPALITY_CODES
 from profiles.api.answers import (
     ETAG_HEADERS,
@@ -31,7 +31,7 @@ from profiles.api.schemas import (
     HistoryOutput,
     HistoryQuery,
 )
-from profiles.api.security import BEARER, EDITOR_ROLES, MUNICIPALITY_ROLES, current_editor
+from profiles.api.security import EDITOR_ROLES, MUNICIPALITY_ROLES, current_editor
 from profiles.bootstrap import context
 from profiles.domain.profile import DAGPLEJE_FIELDS
 from profiles.service_layer import profiles as use_cases
@@ -47,7 +47,7 @@ blp = Blueprint(
     description="Dagpleje districts a municipality reports for, and its completeness overview",
 )
 limit_body(blp, MAX_BODY_BYTES)
-_secured = blp.doc(security=[{BEARER: []}])
+_secured = blp.doc(security=[{BEARER_SCHEME: []}])
 _edit_refusals = refusal_docs(blp, EDIT_REFUSALS)
 
 

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import abort
 
 from dagkit.problems import ProblemSchema, limit_body
-from dagkit.tokens import requires
+from dagkit.tokens import BEARER_SCHEME, requires
 from dagtilbud_contracts.vocabulary import open_places_fresh
 from profiles.api.answers import (
     ETAG_HEADERS,
@@ -28,7 +28,7 @@ from profiles.api.schemas import (
     ProfileOutput,
     ProfilePatch,
 )
-from profiles.api.security import BEARER, EDITOR_ROLES, current_editor
+from profiles.api.security import EDITOR_ROLES, current_editor
 from profiles.bootstrap import context
 from profiles.domain.profile import PROFILE_FIELDS, ProfileChange
 from profiles.service_layer import profiles as use_cases
@@ -44,7 +44,7 @@ blp = Blueprint(
     description="What an institution reports about itself: read, edit, history",
 )
 limit_body(blp, MAX_BODY_BYTES)
-_secured = blp.doc(security=[{BEARER: []}])
+_secured = blp.doc(security=[{BEARER_SCHEME: []}])
 EDIT_REFUSALS: Final = (400, 401, 403, 404, 409, 412, 413, 422, 428, 503)
 READ_REFUSALS: Final = (401, 403, 404, 422, 503)
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from dagkit.tokens import current_principal
+from dagkit.tokens import bearer_security_scheme, current_principal
 from profiles.domain.tenancy import Editor
 
-BEARER: Final = "bearerAuth"  # the security scheme's name in the OpenAPI document
-SECURITY_SCHEME: Final = {
-    "type": "http",
-    "scheme": "bearer",
-    "bearerFormat": "JWT",
-    "description": "An access token from auth (POST /v1/token)",
-}
+SECURITY_SCHEME: Final = bearer_security_scheme("An access token from auth (POST /v1/token)")
 EDITOR_ROLES: Final = ("institution", "municipality", "admin")
 MUNICIPALITY_ROLES: Final = ("municipality", "admin")
 
