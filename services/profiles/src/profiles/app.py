@@ -10,12 +10,17 @@ from flask import Flask
 from dagkit.health import database_check, kafka_check
 from dagkit.logging import configure_logging
 from dagkit.problems import register_error_handlers
-from dagkit.tokens import BEARER_SCHEME, TokenVerifier, install_token_verifier
+from dagkit.tokens import (
+    BEARER_SCHEME,
+    TokenVerifier,
+    install_token_verifier,
+    verifier_from_settings,
+)
 from dagkit.web import create_service_app, install_context
 from profiles.api import blueprints
 from profiles.api.messages import bilingual_errors
 from profiles.api.security import SECURITY_SCHEME
-from profiles.bootstrap import build_context, build_verifier
+from profiles.bootstrap import build_context
 from profiles.config import SERVICE, load_settings
 from profiles.service_layer.context import ProfilesContext
 
@@ -46,7 +51,9 @@ def create_app(
         import_name=__name__,
     )
     install_context(app, ctx)
-    install_token_verifier(app, verifier or build_verifier(settings))
+    # Against auth's JWK Set (AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE), fetched
+    # when the first token is verified.
+    install_token_verifier(app, verifier or verifier_from_settings(settings))
     register_error_handlers(app, api, field_errors=bilingual_errors)
     api.spec.components.security_scheme(BEARER_SCHEME, SECURITY_SCHEME)
     for blueprint in blueprints:

@@ -17,8 +17,6 @@ from profiles.service_layer.unit_of_work import SqlProfilesUnitOfWork
 if TYPE_CHECKING:
     from flask import Flask
 
-    from dagkit.tokens import TokenVerifier
-
 
 def build_context(
     settings: Mapping[str, Any],
@@ -34,14 +32,6 @@ def build_context(
         settings=dict(settings),
         engine=engine,
     )
-
-
-def build_verifier(settings: Mapping[str, Any]) -> TokenVerifier:
-    """Verifies access tokens against auth's JWK Set (AUTH_JWKS_URL,
-    AUTH_ISSUER, AUTH_AUDIENCE), fetched when the first token is verified."""
-    from dagkit.tokens import verifier_from_settings
-
-    return verifier_from_settings(settings)
 
 
 def context(app: Flask | None = None) -> ProfilesContext:
