@@ -345,29 +345,32 @@ def new_event(
     """
     spec = event_spec(event_type)
     topic = TOPICS_BY_NAME[spec.topic]
-    if not validate:
-        return Envelope.new(
-            source=topic.source,
-            type=spec.type,
-            subject=topic.subject_of(data),
-            data=data,
-            aggregate_version=aggregate_version,
-            correlation_id=correlation_id,
-            dataschema=spec.dataschema,
-        )
+    try:
+        subject = topic.subject_of(data)
+    except (KeyError, TypeError):
+        if not validate:
+            raise
+        # The payload check below names what is missing.
+        subject = "?"
     envelope = Envelope.new(
         source=topic.source,
         type=spec.type,
-        subject=topic.subject_of(validate_payload(spec.type, data)),
+        subject=subject,
         data=data,
         aggregate_version=aggregate_version,
         correlation_id=correlation_id,
         dataschema=spec.dataschema,
     )
+    if not validate:
+        return envelope
     try:
         wire = envelope.to_json()
     except (TypeError, ValueError) as exc:
         raise InvalidPayloadError(spec.type, {"_schema": [f"not JSON: {exc}"]}) from None
-    # Validate what consumers will read, not the Python objects behind it.
-    validate_event(json.loads(wire))
+    # Validate what consumers will read, not the Python objects behind it, with
+    # the consumers' own check (which the tests hold equal to validate_event):
+    # an edit's event costs a fraction of a millisecond to check, not several.
+    from dagtilbud_contracts.consuming import payload_validator
+
+    payload_validator((spec.type,))(Envelope.from_json(wire))
     return envelope

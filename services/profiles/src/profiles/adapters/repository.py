@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dagkit.db import insert_rows
@@ -100,33 +101,73 @@ def _profile_row(profile: Profile) -> dict[str, Any]:
     }
 
 
+# Built once: an edit runs these on every request, and building a statement
+# costs more than SQLAlchemy's cached compilation of it.
+_PROFILE_BY_NUMBER = select(profiles).where(profiles.c.number == bindparam("key"))
+_VIEW_BY_NUMBER = (
+    select(
+        institutions,
+        *(c.label(f"p_{c.name}") for c in profiles.c),
+    )
+    .select_from(institutions.outerjoin(profiles, profiles.c.number == institutions.c.number))
+    .where(institutions.c.number == bindparam("key"))
+)
+_SAVE_IF_CURRENT = (
+    update(profiles)
+    .where(profiles.c.number == bindparam("key"), profiles.c.version == bindparam("expected"))
+    .values({c.name: bindparam(c.name) for c in profiles.c if c.name != "number"})
+)
+
+
+def _profile_of_view(row: RowMapping) -> Profile | None:
+    if row["p_number"] is None:
+        return None
+    return _profile({c.name: row[f"p_{c.name}"] for c in profiles.c})  # type: ignore[arg-type]
+
+
 class SqlProfileRepository(ProfileRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, number: str) -> Profile | None:
-        row = (
-            self.session.execute(select(profiles).where(profiles.c.number == number))
-            .mappings()
-            .first()
-        )
+        row = self.session.execute(_PROFILE_BY_NUMBER, {"key": number}).mappings().first()
         return None if row is None else _profile(row)
 
+    def with_institution(self, number: str) -> tuple[RegisteredInstitution, Profile | None] | None:
+        row = self.session.execute(_VIEW_BY_NUMBER, {"key": number}).mappings().first()
+        if row is None:
+            return None
+        return _institution(row), _profile_of_view(row)
+
     def add(self, profile: Profile) -> None:
-        self.session.execute(insert(profiles).values(**_profile_row(profile)))
+        self.session.execute(insert(profiles), _profile_row(profile))
 
     def save(self, profile: Profile, expected_version: int) -> bool:
+        row = _profile_row(profile)
+        if expected_version == 0:
+            return self._save_first(row)
         # Compare-and-set: the row is written only if no other edit moved it on
         # since it was read; PostgreSQL makes a concurrent writer of the same
         # row wait and then see the new version, so exactly one of them wins.
-        row = _profile_row(profile)
-        del row["number"]
-        result = self.session.execute(
-            update(profiles)
-            .where(profiles.c.number == profile.number, profiles.c.version == expected_version)
-            .values(**row)
-        )
+        row["key"] = row.pop("number")
+        result = self.session.execute(_SAVE_IF_CURRENT, {**row, "expected": expected_version})
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _save_first(self, row: dict[str, Any]) -> bool:
+        # The first report: the row may not exist yet (or exist at version 0);
+        # of concurrent first reports, the insert or update of one wins and
+        # the others find the version moved on.
+        dialect = self.session.get_bind().dialect.name
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = make(profiles).values(**row)
+        statement = statement.on_conflict_do_update(
+            index_elements=[profiles.c.number],
+            set_={c: statement.excluded[c] for c in row if c != "number"},
+            where=profiles.c.version == 0,
+        )
+        # RETURNING says whether a row was written (rowcount does not, for an upsert).
+        written = self.session.execute(statement.returning(profiles.c.number)).first()
+        return written is not None
 
     def many(self, numbers: list[str]) -> dict[str, Profile]:
         if not numbers:
@@ -157,16 +198,17 @@ class SqlChangeRepository(ChangeRepository):
 
     def add(self, change: ProfileChange, content: Mapping[str, Any]) -> None:
         self.session.execute(
-            insert(profile_changes).values(
-                number=change.number,
-                version=change.version,
-                at=change.at,
-                account_id=change.account_id,
-                role=change.role,
-                fields=list(change.fields),
-                correlation_id=change.correlation_id,
-                content=dict(content),
-            )
+            insert(profile_changes),
+            {
+                "number": change.number,
+                "version": change.version,
+                "at": change.at,
+                "account_id": change.account_id,
+                "role": change.role,
+                "fields": list(change.fields),
+                "correlation_id": change.correlation_id,
+                "content": dict(content),
+            },
         )
 
     def for_institution(

@@ -9,7 +9,6 @@ yet; every accepted change makes the next version, which is also the event's
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -100,7 +99,8 @@ class Profile:
         """The next version with ``changes`` applied; every section of the
         ``sent`` fields counts as saved at ``at`` (a resent open-places report
         is a new report)."""
-        content = {**copy.deepcopy(dict(self.content)), **copy.deepcopy(dict(changes))}
+        # Shallow: stored content and changes are fresh JSON values nobody mutates.
+        content = {**self.content, **changes}
         saved = dict(self.sections_saved_at)
         for section in sections_of(sent):
             saved[section] = at
@@ -119,7 +119,7 @@ class Profile:
             raise ValueError("a profile nothing was reported for is not published")
         return {
             "institution_number": self.number,
-            **copy.deepcopy(dict(self.content)),
+            **self.content,
             "updated_at": self.updated_at.isoformat(),
             "updated_by": self.updated_by,
         }

@@ -92,10 +92,11 @@ def profile_event(profile: Profile, correlation_id: str | None) -> OutgoingEvent
 
 
 def _load(uow: ProfilesUnitOfWork, number: str) -> ProfileView:
-    institution = uow.institutions.get(number)
-    if institution is None:
+    found = uow.profiles.with_institution(number)
+    if found is None:
         raise UnknownInstitution(number)
-    return ProfileView(institution, uow.profiles.get(number) or Profile(number))
+    institution, profile = found
+    return ProfileView(institution, profile or Profile(number))
 
 
 def read_profile(ctx: ProfilesContext, number: str) -> ProfileView:
@@ -157,8 +158,6 @@ def _apply(
         return current
     now = ctx.clock()
     updated = current.edited(stored, now, editor.account_id, sent=stored)
-    if current.version == 0 and uow.profiles.get(current.number) is None:
-        uow.profiles.add(Profile(current.number))
     if not uow.profiles.save(updated, expected_version):
         raise StaleVersion(expected_version + 1)
     correlation_id = current_correlation_id()

@@ -30,13 +30,19 @@ class ProfileRepository(abc.ABC):
     def get(self, number: str) -> Profile | None: ...
 
     @abc.abstractmethod
+    def with_institution(self, number: str) -> tuple[RegisteredInstitution, Profile | None] | None:
+        """The institution and its profile (None while it has no row), in one
+        read; None for an institution the register never named."""
+
+    @abc.abstractmethod
     def add(self, profile: Profile) -> None:
         """A new institution's profile (version 0)."""
 
     @abc.abstractmethod
     def save(self, profile: Profile, expected_version: int) -> bool:
-        """Writes ``profile`` if the stored one is still ``expected_version``;
-        False when another edit got there first (nothing is written)."""
+        """Writes ``profile`` if the stored one is still ``expected_version``
+        (0: none stored yet, or version 0); False when another edit got there
+        first (nothing is written)."""
 
     @abc.abstractmethod
     def many(self, numbers: list[str]) -> dict[str, Profile]: ...

@@ -3,7 +3,7 @@ cases and handlers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagkit.testing.fakes import FakeUnitOfWork
@@ -33,8 +33,14 @@ class FakeInstitutions(InstitutionRepository):
 
 
 class FakeProfiles(ProfileRepository):
-    def __init__(self) -> None:
+    def __init__(self, institutions: Callable[[], FakeInstitutions]) -> None:
         self.rows: dict[str, Profile] = {}
+        # The unit of work's institutions as they are now (a rollback replaces them).
+        self._institutions = institutions
+
+    def with_institution(self, number: str) -> tuple[RegisteredInstitution, Profile | None] | None:
+        institution = self._institutions().get(number)
+        return None if institution is None else (institution, self.rows.get(number))
 
     def get(self, number: str) -> Profile | None:
         return self.rows.get(number)
@@ -46,7 +52,7 @@ class FakeProfiles(ProfileRepository):
 
     def save(self, profile: Profile, expected_version: int) -> bool:
         stored = self.rows.get(profile.number)
-        if stored is None or stored.version != expected_version:
+        if (stored.version if stored else 0) != expected_version:
             return False
         self.rows[profile.number] = profile
         return True
@@ -84,5 +90,5 @@ class FakeProfilesUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.institutions = FakeInstitutions()
-        self.profiles = FakeProfiles()
+        self.profiles = FakeProfiles(lambda: self.institutions)
         self.changes = FakeChanges()
