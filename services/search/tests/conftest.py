@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from dagkit.db import make_engine
 from dagkit.migrations import upgrade
 from dagkit.testing.fixtures import temporary_database
 from search.app import create_app
-from search.bootstrap import context
+from search.bootstrap import build_context, context
 from search.config import load_settings
 from search.testing.events import (
     SERVICE_ROOT,
@@ -52,10 +53,17 @@ def national_url(postgres_url: str) -> Iterator[str]:
 def make_search_app(
     kafka_bootstrap: str, redis_url: str, tmp_path: Path
 ) -> Iterator[Callable[..., Flask]]:
-    """Builds the search app on a read model's database; closes it afterwards."""
+    """Builds the search app on a read model's database (searching at
+    ``clock``'s time when given, the real time otherwise); closes it
+    afterwards."""
     apps: list[Flask] = []
 
-    def make(database_url: str, redis: str | None = None, **environ: str) -> Flask:
+    def make(
+        database_url: str,
+        redis: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        **environ: str,
+    ) -> Flask:
         settings = load_settings(
             {
                 "DATABASE_URL": database_url,
@@ -66,7 +74,7 @@ def make_search_app(
                 **environ,
             }
         )
-        app = create_app(settings)
+        app = create_app(settings, ctx=build_context(settings, clock=clock) if clock else None)
         apps.append(app)
         return app
 

@@ -117,6 +117,9 @@ def _documented_422(app: Flask, path: str) -> dict[str, Any]:
         {**AARHUS, "ownership": "kommunal,nope"},
         {**AARHUS, "cursor": "forged"},
         {**AARHUS, "limit": "0"},
+        {**AARHUS, "open_places": "0-5"},
+        {**AARHUS, "language": ["en", "xx"]},
+        {**AARHUS, "organic_min": "101"},
     ],
 )
 def test_every_search_422_has_the_documented_shape(app: Flask, query: dict[str, str]) -> None:
@@ -137,6 +140,8 @@ def test_a_search_answer_matches_its_documented_schema(app: Flask) -> None:
         {**AARHUS, "radius_km": 3, "limit": 100},
         {"q": "8000", "sort": "normering", "age_group": "0-2"},
         {**AARHUS, "radius_km": 20, "meal": "offered", "sort": "name"},
+        {**AARHUS, "radius_km": 20, "open_places": "3-5", "language": "en"},
+        {**AARHUS, "radius_km": 20, "organic_min": 50, "language": ["ar", "en"]},
     ):
         for _ in range(2):  # computed, then from the cache
             jsonschema.validate(

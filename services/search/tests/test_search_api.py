@@ -5,17 +5,21 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from dagkit.envelope import Envelope
+from dagkit.testing.clock import MovableClock
 from dagtilbud_contracts import institution
 from dagtilbud_contracts.registry import new_event
+from dagtilbud_contracts.vocabulary import OPEN_PLACES_FRESH_DAYS
 from search.bootstrap import context
 from search.domain.search import SearchQuery
-from search.testing.events import apply_all, institution_events
+from search.service_layer.context import DANISH_TIME
+from search.testing.events import apply_all, institution_events, open_places, profile_event
 
 
 @pytest.fixture
@@ -85,6 +89,24 @@ def test_a_postcode_is_geocoded_and_an_unknown_one_gets_suggestions(app: Flask) 
     assert bad.get_json()["suggestions"]
 
 
+def open_now(hit: dict[str, Any], age_group: str) -> bool:
+    """Whether the hit reports open places for ``age_group`` in a report at
+    most 30 days old today, counted here by hand."""
+    today = datetime.now(DANISH_TIME).date()
+    return any(
+        place["age_group"] == age_group
+        and place["status"] == "yes"
+        and (today - date.fromisoformat(place["reported_on"])).days <= OPEN_PLACES_FRESH_DAYS
+        for place in hit["open_places"]
+    )
+
+
+def organic_share(detail: Callable[[], dict[str, Any]]) -> int | None:
+    meal = (detail()["profile"] or {}).get("meal_scheme") or {}
+    share: int | None = meal.get("organic_share_pct") if meal.get("offered") else None
+    return share
+
+
 FILTERS: list[tuple[dict[str, Any], Callable[..., Any]]] = [
     ({"age_group": "0-2"}, lambda h, d: h["accepts_0_2"]),
     ({"age_group": "3-5"}, lambda h, d: h["accepts_3_5"]),
@@ -110,6 +132,11 @@ FILTERS: list[tuple[dict[str, Any], Callable[..., Any]]] = [
         {"name": "boernehus"},
         lambda h, d: "ørnehus" in h["name"].lower() or "oernehus" in h["name"].lower(),
     ),
+    ({"open_places": "0-2"}, lambda h, d: open_now(h, "0-2")),
+    ({"open_places": "3-5"}, lambda h, d: open_now(h, "3-5")),
+    ({"language": "en"}, lambda h, d: "en" in h["languages"]),
+    ({"language": ["ar", "en"]}, lambda h, d: {"ar", "en"} <= set(h["languages"])),
+    ({"organic_min": 60}, lambda h, d: (organic_share(d) or -1) >= 60),
 ]
 
 
@@ -207,6 +234,8 @@ def test_redis_and_database_paths_give_identical_results_on_national_data(app: F
             limit=100,
             sort=rng.choice(["distance", "name", "normering"]),
             age_group=rng.choice([None, "0-2", "3-5"]),
+            open_places=rng.choice([None, "0-2", "3-5"]),
+            today=context(app).today(),
         )
         via_redis = searcher.search(query)
         via_database = searcher.search(query, use_redis=False)
@@ -292,7 +321,9 @@ def test_the_redis_path_recovers_by_itself_when_redis_returns(app: Flask, redis_
     import redis as redis_lib
 
     searcher = context(app).searcher
-    query = SearchQuery(lat=AARHUS["lat"], lon=AARHUS["lon"], radius_km=4)
+    query = SearchQuery(
+        lat=AARHUS["lat"], lon=AARHUS["lon"], radius_km=4, today=context(app).today()
+    )
     assert searcher.search(query).geo_source == "redis"
     admin = redis_lib.Redis.from_url(redis_url)
     admin.client_pause(1500, all=True)  # Redis stops answering
@@ -354,3 +385,105 @@ def test_institution_numbers_are_read_in_any_case(app: Flask) -> None:
     assert upper.status_code == lower.status_code == 200
     assert lower.get_json() == upper.get_json()
     assert lower.get_json()["institution_number"] == number
+
+
+NORTH_KATTEGAT = {"lat": 56.3, "lon": 11.9}  # open sea, far from KATTEGAT's newcomers
+
+
+def test_open_places_go_stale_as_the_days_pass_without_a_new_event(
+    national_url: str, redis_client: Any, make_search_app: Callable[..., Flask]
+) -> None:
+    clock = MovableClock()
+    app = make_search_app(national_url, clock=clock)
+    reported = context(app).today()
+    places = open_places([("0-2", "yes", 0), ("3-5", "waiting_list", 0)], reported)
+    events: list[Envelope] = []
+    for i, number in enumerate(("ZZ7001", "ZZ7002")):
+        spot = {"lat": NORTH_KATTEGAT["lat"], "lon": NORTH_KATTEGAT["lon"] + i * 0.001}
+        events.append(
+            newcomer(
+                number,
+                f"Ledige Pladser {i}",
+                spot,
+                kind="aldersintegreret",
+                accepts_0_2=True,
+                accepts_3_5=True,
+            )
+        )
+        events.append(profile_event(number, languages=["uk"], open_places=places))
+    apply_all(national_url, events)
+    client = app.test_client()
+    asked = {**NORTH_KATTEGAT, "radius_km": 2, "open_places": "0-2", "language": "uk"}
+    generation = context(app).searcher.current_generation()
+
+    def search(**extra: Any) -> Any:
+        return client.get("/v1/search", query_string={**asked, **extra})
+
+    first = search()
+    assert [h["institution_number"] for h in first.get_json()["hits"]] == ["ZZ7001", "ZZ7002"]
+    assert search().headers["X-Cache"] == "hit"
+    paged = search(limit=1).get_json()
+    assert paged["next_cursor"]
+
+    # 30 days on, the report still counts: the same search finds both.
+    clock.advance(days=30)
+    on_day_30 = search()
+    assert on_day_30.headers["X-Cache"] == "miss", "an answer of another day was served"
+    body = on_day_30.get_json()
+    assert body["total"] == 2
+    assert body["facets"]["open_places"] == {"0-2": 2, "3-5": 0}
+    assert [p["fresh"] for p in body["hits"][0]["open_places"]] == [True, True]
+    # A cursor given out on the day the report was made is not one of today's search.
+    assert search(limit=1, cursor=paged["next_cursor"]).status_code == 422
+    day_30_cursor = search(limit=1).get_json()["next_cursor"]
+
+    # 31 days on, it is stale: no event applied, and the same search finds nothing.
+    clock.advance(days=1)
+    on_day_31 = search()
+    assert on_day_31.status_code == 200
+    assert on_day_31.get_json()["total"] == 0
+    assert on_day_31.get_json()["hits"] == []
+    assert search(limit=1, cursor=day_30_cursor).status_code == 422
+    # Without the filter they are found, their report shown as stale and not counted.
+    everything = client.get("/v1/search", query_string={**NORTH_KATTEGAT, "radius_km": 2})
+    body = everything.get_json()
+    assert [h["institution_number"] for h in body["hits"]] == ["ZZ7001", "ZZ7002"]
+    assert [p["fresh"] for p in body["hits"][0]["open_places"]] == [False, False]
+    assert body["facets"]["open_places"] == {"0-2": 0, "3-5": 0}
+    assert body["facets"]["language"] == {"uk": 2}
+    # The database path agrees, and nothing moved the read model on.
+    query = SearchQuery(
+        **NORTH_KATTEGAT,
+        radius_km=2,
+        open_places="0-2",
+        languages=("uk",),
+        today=context(app).today(),
+    )
+    assert context(app).searcher.search(query, use_redis=False).body["total"] == 0
+    assert context(app).searcher.current_generation() == generation
+    assert context(app).today() == reported + timedelta(days=31)
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"open_places": "6-9"}, "open_places"),
+        ({"open_places": ""}, "open_places"),
+        ({"language": "xx"}, "language"),
+        ({"language": ["en", "EN"]}, "language"),
+        ({"language": "da"}, "language"),  # besides Danish
+        ({"organic_min": "101"}, "organic_min"),
+        ({"organic_min": "-1"}, "organic_min"),
+        ({"organic_min": "50.5"}, "organic_min"),
+        ({"organic_min": "x"}, "organic_min"),
+    ],
+)
+def test_the_new_filters_refuse_what_they_do_not_know(
+    app: Flask, params: dict[str, Any], named: str
+) -> None:
+    response = app.test_client().get("/v1/search", query_string={**AARHUS, **params})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert set(body["errors"]["query"]) == {named}
+    assert body["message"] == f"The request has invalid parameters: {named}. See errors."
+    assert body["message_da"] == f"Forespørgslen har ugyldige parametre: {named}. Se errors."

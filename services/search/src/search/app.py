@@ -13,12 +13,17 @@ from dagkit.web import create_service_app, install_context
 from search.api import blueprints
 from search.bootstrap import build_context
 from search.config import SERVICE, load_settings
+from search.service_layer.context import SearchContext
 
 
-def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Mapping[str, Any] | None = None, *, ctx: SearchContext | None = None
+) -> Flask:
+    """``ctx``: a context built by the caller (tests that move the clock);
+    built from ``settings`` otherwise."""
     settings = settings if settings is not None else load_settings()
     configure_logging(SERVICE, settings["log_level"])
-    ctx = build_context(settings)
+    ctx = ctx or build_context(settings)
     assert ctx.engine is not None
     app, api = create_service_app(
         SERVICE,

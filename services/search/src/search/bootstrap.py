@@ -5,7 +5,8 @@ searcher over them) and hands views the context of their app."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,20 @@ from search.adapters.cursor_secret import instance_secret
 from search.adapters.geo_index import GeoIndex
 from search.adapters.reference_files import load_geocoder
 from search.config import SERVICE
-from search.service_layer.context import SearchContext
+from search.service_layer.context import SearchContext, utc_now
 from search.service_layer.searching import Searcher
 from search.service_layer.unit_of_work import SqlSearchUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def build_context(settings: Mapping[str, Any], engine: Engine | None = None) -> SearchContext:
+def build_context(
+    settings: Mapping[str, Any],
+    engine: Engine | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> SearchContext:
+    """``clock``: the time searches are made at (tests move it)."""
     engine = engine or engine_from_settings(SERVICE, settings)
     session_factory = make_session_factory(engine)
 
@@ -41,6 +48,7 @@ def build_context(settings: Mapping[str, Any], engine: Engine | None = None) -> 
         uow=uow,
         searcher=Searcher(uow, GeoIndex(redis_client), cursor_secret(settings)),
         geocoder=load_geocoder(Path(settings["reference_dir"])),
+        clock=clock,
         settings=dict(settings),
         engine=engine,
         redis_client=redis_client,

@@ -8,6 +8,7 @@ from search.testing.events import (
     figure,
     institution_event,
     profile_event,
+    profile_events,
     statistics_event,
 )
 from search.testing.fakes import FakeReadModel
@@ -148,3 +149,82 @@ def test_the_consumer_reads_every_topic_it_handles() -> None:
     assert TOPICS == ("ingest.institutions.v1", "ingest.statistics.v1", "profiles.profiles.v1")
     assert CONSUMER.topics == TOPICS
     assert CONSUMER.group == "search.read-model"
+
+
+def test_a_profile_event_older_than_the_new_fields_still_applies() -> None:
+    read_model = FakeReadModel()
+    meal = {"offered": True, "kind": "frokost", "diets": [], "price_per_month_dkk": None}
+    old = profile_event("A00001", meal_scheme=meal)
+    assert not {"languages", "open_places", "accessibility"} & set(old.data)
+    assert "organic_share_pct" not in old.data["meal_scheme"]
+    apply_events(read_model, [institution_event("A00001"), old])
+    [found] = read_model.search_rows()
+    # Not reported: no languages, no organic share, no open places.
+    assert (found["languages"], found["organic_share_pct"], found["open_places"]) == ([], None, [])
+    assert found["meal_offered"] is True
+
+
+def test_the_new_profile_fields_fill_their_columns() -> None:
+    read_model = FakeReadModel()
+    [dagpleje, enghusene] = sorted(profile_events(), key=lambda e: e.subject)
+    apply_events(
+        read_model,
+        [
+            institution_event("G10433"),
+            institution_event("G23800", kind="dagpleje", accepts_0_2=True, accepts_3_5=False),
+            enghusene,
+            dagpleje,
+        ],
+    )
+    rows = {row["number"]: row for row in read_model.search_rows()}
+    assert rows["G10433"]["languages"] == ["en", "ar"]
+    assert rows["G10433"]["organic_share_pct"] == 60
+    assert rows["G10433"]["open_places"] == [
+        {
+            "age_group": "0-2",
+            "status": "waiting_list",
+            "from_month": None,
+            "reported_on": "2026-04-07",
+        },
+        {"age_group": "3-5", "status": "yes", "from_month": "2026-08", "reported_on": "2026-04-07"},
+    ]
+    # The dagpleje example reports its district's postcodes but none of these.
+    assert (
+        rows["G23800"]["languages"],
+        rows["G23800"]["organic_share_pct"],
+        rows["G23800"]["open_places"],
+    ) == ([], None, [])
+    # The whole payload is kept for the institution's document.
+    [document] = read_model.institution_rows(["G23800"])
+    assert document["profile"]["dagpleje"]["postcodes"] == ["2300", "2770"]
+
+
+def test_a_newer_profile_replaces_the_reported_fields_and_none_clears_them() -> None:
+    read_model = FakeReadModel()
+    meal = {
+        "offered": True,
+        "kind": "frokost",
+        "diets": [],
+        "price_per_month_dkk": None,
+        "organic_share_pct": 80,
+    }
+    places = [
+        {"age_group": "3-5", "status": "yes", "from_month": "2027-02", "reported_on": "2026-12-01"}
+    ]
+    apply_events(
+        read_model,
+        [
+            institution_event("A00001"),
+            profile_event("A00001", meal_scheme=meal, languages=["de"], open_places=places),
+        ],
+    )
+    [found] = read_model.search_rows()
+    assert (found["languages"], found["organic_share_pct"], found["open_places"]) == (
+        ["de"],
+        80,
+        places,
+    )
+    # A later profile without them (full state): nothing reported any more.
+    apply_events(read_model, [profile_event("A00001", version=2, meal_scheme=None)])
+    [found] = read_model.search_rows()
+    assert (found["languages"], found["organic_share_pct"], found["open_places"]) == ([], None, [])

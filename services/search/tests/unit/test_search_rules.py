@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from search.domain.search import (
     hit,
     meal_matches,
     normering,
+    open_age_groups,
+    open_places_shown,
+    organic_at_least,
     passes,
     search_page,
     sort_key,
@@ -21,6 +25,7 @@ from search.domain.search import (
 )
 
 HERE = {"lat": 55.7, "lon": 12.58}
+TODAY = date(2026, 12, 3)
 SIGNER = CursorSigner(b"s" * 32)
 MUNICIPAL = {
     101: {
@@ -63,13 +68,16 @@ def row(number: str, **changes: Any) -> dict[str, Any]:
         "meal_kind": None,
         "diets": None,
         "tags": None,
+        "languages": None,
+        "organic_share_pct": None,
+        "open_places": None,
         "distance_m": 100.0,
     }
     return base | changes
 
 
 def query(**changes: Any) -> SearchQuery:
-    return SearchQuery(**{**HERE, **changes})
+    return SearchQuery(**{**HERE, "today": TODAY, **changes})
 
 
 def kept(rows: list[dict[str, Any]], **changes: Any) -> list[str]:
@@ -209,13 +217,15 @@ def test_facets_count_every_match() -> None:
         row("F00002", meal_offered=False, kind="vuggestue", accepts_0_2=True, accepts_3_5=False),
         row("F00003", ownership="privat", municipality_code=147, tags=["udeliv", "musik"]),
     ]
-    assert facets(rows) == {
+    assert facets(rows, TODAY) == {
         "kind": {"boernehave": 2, "vuggestue": 1},
         "ownership": {"kommunal": 2, "privat": 1},
         "municipality": {"101": 2, "147": 1},
         "age_group": {"0-2": 1, "3-5": 2},
         "meal": {"offered": 1, "frokost": 1, "halal": 1, "none": 1},
         "tag": {"udeliv": 2, "musik": 1},
+        "open_places": {"0-2": 0, "3-5": 0},
+        "language": {},
     }
 
 
@@ -223,14 +233,17 @@ def test_a_hit_as_the_api_shows_it() -> None:
     shown = hit(
         row("H00001", distance_m=123.6, tags=None, normering={"value": 5.9}),
         MUNICIPAL,
+        TODAY,
     )
     assert shown["institution_number"] == "H00001"
     assert shown["municipality"] == {"code": 101, "name": "København"}
     assert shown["distance_m"] == 124
     assert shown["tags"] == []
+    # Nothing reported (an older profile, or none): empty, not missing.
+    assert (shown["languages"], shown["open_places"]) == ([], [])
     assert shown["normering"] == {"value": 5.9}
     assert shown["address"]["postcode"] == "2100"
-    unknown = hit(row("H00002", municipality_code=999), MUNICIPAL)
+    unknown = hit(row("H00002", municipality_code=999), MUNICIPAL, TODAY)
     assert unknown["municipality"] == {"code": 999, "name": None}
 
 
@@ -266,3 +279,168 @@ def test_a_cursor_of_another_search_is_refused() -> None:
 def test_the_fingerprint_leaves_out_the_page() -> None:
     assert query(limit=5, cursor="x").fingerprint() == query(limit=50).fingerprint()
     assert query().fingerprint() != query(radius_km=6).fingerprint()
+
+
+# --------------------------------------------- fields the profile event grew later
+def reported(group: str, status: str, days_ago: int, today: date = TODAY) -> dict[str, Any]:
+    """One age group's open places as the event has them, reported ``days_ago``
+    days before ``today``."""
+    return {
+        "age_group": group,
+        "status": status,
+        "from_month": None if status == "no" else "2027-01",
+        "reported_on": (today - timedelta(days=days_ago)).isoformat(),
+    }
+
+
+def test_open_places_count_while_the_report_is_at_most_30_days_old() -> None:
+    rows = [
+        row("D00030", open_places=[reported("0-2", "yes", 30)]),
+        row("D00031", open_places=[reported("0-2", "yes", 31)]),
+        row("D00000", open_places=[reported("0-2", "yes", 0)]),
+    ]
+    assert kept(rows, open_places="0-2") == ["D00030", "D00000"]
+    # The same rows a day later: the 30-day-old report has gone stale.
+    assert kept(rows, open_places="0-2", today=TODAY + timedelta(days=1)) == ["D00000"]
+    # A report dated after search's day (a clock elsewhere ahead) counts too.
+    assert kept(rows, open_places="0-2", today=TODAY - timedelta(days=40)) == [
+        "D00030",
+        "D00031",
+        "D00000",
+    ]
+
+
+def test_open_places_need_status_yes_for_the_age_group_asked_for() -> None:
+    rows = [
+        row("Y00001", open_places=[reported("0-2", "yes", 1), reported("3-5", "no", 1)]),
+        row("W00002", open_places=[reported("0-2", "waiting_list", 1)]),
+        row("T00003", open_places=[reported("3-5", "yes", 2)]),
+        row("E00004", open_places=[]),  # reported as nothing yet
+        row("U00005"),  # no profile, or one older than the field
+    ]
+    assert kept(rows, open_places="0-2") == ["Y00001"]
+    assert kept(rows, open_places="3-5") == ["T00003"]
+    assert kept(rows) == ["Y00001", "W00002", "T00003", "E00004", "U00005"]
+    assert open_age_groups(rows[0], TODAY) == {"0-2"}
+    assert open_age_groups(rows[4], TODAY) == set()
+
+
+def test_every_language_asked_for_must_be_spoken() -> None:
+    rows = [
+        row("L00001", languages=["en", "ar"]),
+        row("L00002", languages=["en"]),
+        row("L00003", languages=[]),
+        row("L00004"),  # not reported
+    ]
+    assert kept(rows, languages=("en",)) == ["L00001", "L00002"]
+    assert kept(rows, languages=("ar", "en")) == ["L00001"]
+    assert kept(rows, languages=("de",)) == []
+    assert kept(rows) == ["L00001", "L00002", "L00003", "L00004"]
+
+
+def test_organic_min_needs_meals_offered_and_a_share_at_least_that() -> None:
+    rows = [
+        row("M00060", meal_offered=True, organic_share_pct=60),
+        row("M00000", meal_offered=True, organic_share_pct=0),
+        row("M0000N", meal_offered=True, organic_share_pct=None),  # share not reported
+        row("N00000", meal_offered=False),
+        row("U00000"),  # no meal scheme reported
+    ]
+    assert kept(rows, organic_min=60) == ["M00060"]
+    assert kept(rows, organic_min=61) == []
+    # 0 asks for a reported share: meals without one meet no minimum.
+    assert kept(rows, organic_min=0) == ["M00060", "M00000"]
+    assert not organic_at_least(rows[3] | {"organic_share_pct": 100}, 50)
+
+
+def test_the_new_filters_combine_with_each_other_and_the_old_ones() -> None:
+    rows = [
+        row(
+            "C00001",
+            kind="aldersintegreret",
+            accepts_0_2=True,
+            languages=["en", "pl"],
+            meal_offered=True,
+            organic_share_pct=90,
+            open_places=[reported("0-2", "yes", 5)],
+        ),
+        row(
+            "C00002",
+            kind="aldersintegreret",
+            accepts_0_2=True,
+            languages=["en"],
+            meal_offered=True,
+            organic_share_pct=90,
+            open_places=[reported("0-2", "yes", 5)],
+        ),
+        row("C00003", languages=["en", "pl"], meal_offered=True, organic_share_pct=90),
+    ]
+    both = {"open_places": "0-2", "languages": ("en", "pl"), "organic_min": 75}
+    assert kept(rows, **both) == ["C00001"]
+    assert kept(rows, **both, age_group="0-2", kinds=("aldersintegreret",)) == ["C00001"]
+    assert kept(rows, **both, ownerships=("privat",)) == []
+
+
+def test_facets_count_fresh_open_places_and_languages() -> None:
+    rows = [
+        row("F00001", languages=["en", "ar"], open_places=[reported("0-2", "yes", 30)]),
+        row(
+            "F00002",
+            languages=["en"],
+            open_places=[reported("0-2", "yes", 31), reported("3-5", "yes", 2)],
+        ),
+        row("F00003", open_places=[reported("3-5", "waiting_list", 2)]),
+        row("F00004"),
+    ]
+    counted = facets(rows, TODAY)
+    # The 31-day-old report is not counted; waiting lists are not open places.
+    assert counted["open_places"] == {"0-2": 1, "3-5": 1}
+    assert counted["language"] == {"en": 2, "ar": 1}
+    later = facets(rows, TODAY + timedelta(days=1))
+    assert later["open_places"] == {"0-2": 0, "3-5": 1}
+    assert facets([], TODAY)["open_places"] == {"0-2": 0, "3-5": 0}
+
+
+def test_a_hit_shows_the_reports_with_whether_each_is_fresh_today() -> None:
+    places = [reported("0-2", "yes", 30), reported("3-5", "waiting_list", 31)]
+    shown = hit(row("H00003", languages=["de"], open_places=places), MUNICIPAL, TODAY)
+    assert shown["languages"] == ["de"]
+    assert shown["open_places"] == [
+        places[0] | {"fresh": True},
+        places[1] | {"fresh": False},
+    ]
+    assert shown["open_places"][0]["reported_on"] == "2026-11-03"
+    assert open_places_shown(row("H00004"), TODAY) == []
+
+
+def test_the_day_is_part_of_the_search() -> None:
+    assert query().fingerprint() != query(today=TODAY + timedelta(days=1)).fingerprint()
+    assert query().fingerprint() != query(open_places="0-2").fingerprint()
+    assert query().fingerprint() != query(languages=("en",)).fingerprint()
+    assert query().fingerprint() != query(organic_min=50).fingerprint()
+    with pytest.raises(TypeError):
+        SearchQuery(**HERE)  # type: ignore[call-arg]  # no search without its day
+
+
+def test_a_cursor_of_yesterday_is_not_one_of_today() -> None:
+    rows = [
+        row(f"Z0000{i}", distance_m=float(i), open_places=[reported("0-2", "yes", 30)])
+        for i in range(1, 5)
+    ]
+    yesterday = query(limit=2, open_places="0-2")
+    cursor = search_page(yesterday, [dict(r) for r in rows], MUNICIPAL, SIGNER)["next_cursor"]
+    assert cursor
+    today = query(limit=2, open_places="0-2", today=TODAY + timedelta(days=1), cursor=cursor)
+    with pytest.raises(InvalidCursor):
+        search_page(today, [dict(r) for r in rows], MUNICIPAL, SIGNER)
+    # On the day it was given out, it pages on.
+    page = search_page(
+        query(limit=2, open_places="0-2", cursor=cursor), [dict(r) for r in rows], MUNICIPAL, SIGNER
+    )
+    assert [h["institution_number"] for h in page["hits"]] == ["Z00003", "Z00004"]
+
+
+def test_a_hit_shows_only_the_documented_keys_of_a_report() -> None:
+    place = reported("3-5", "yes", 1) | {"a_field_added_later": 1}
+    [shown] = hit(row("H00005", open_places=[place]), MUNICIPAL, TODAY)["open_places"]
+    assert set(shown) == {"age_group", "status", "from_month", "reported_on", "fresh"}

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    text,
 )
 
 from dagkit.tables import add_kit_tables, service_metadata
@@ -57,6 +58,13 @@ profiles = Table(
     Column("meal_kind", String(40), nullable=True),
     Column("diets", JSON, nullable=False),
     Column("tags", JSON, nullable=False),
+    # ISO 639-1 codes of the languages spoken besides Danish; [] when none is reported.
+    Column("languages", JSON, nullable=False, server_default=text("'[]'")),
+    # The meal scheme's organic share in percent; null when not reported.
+    Column("organic_share_pct", Integer, nullable=True),
+    # The profile's open places as reported ({age_group, status, from_month,
+    # reported_on}); [] when none is reported.
+    Column("open_places", JSON, nullable=False, server_default=text("'[]'")),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 

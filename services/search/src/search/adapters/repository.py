@@ -48,6 +48,9 @@ _SEARCH_COLUMNS = (
     profiles.c.meal_kind,
     profiles.c.diets,
     profiles.c.tags,
+    profiles.c.languages,
+    profiles.c.organic_share_pct,
+    profiles.c.open_places,
 )
 _ACTIVE = institutions.c.status == "active"
 

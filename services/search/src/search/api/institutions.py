@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask import Response, current_app, g, request
@@ -15,7 +16,9 @@ from dagtilbud_contracts.vocabulary import (
     CLOCK_PATTERN,
     DIETS,
     INSTITUTION_KINDS,
+    LANGUAGES,
     MEAL_KINDS,
+    OPEN_PLACES_FRESH_DAYS,
     OWNERSHIPS,
 )
 from search.api.problems import ProblemSchema, answer_422s, cannot_place, reads_query
@@ -93,6 +96,27 @@ class SearchArgsSchema(Schema):
             "and a/o alone stand for æ/ø/å too (borne finds Børnehuset)"
         },
     )
+    open_places = fields.String(
+        validate=validate.OneOf(AGE_GROUPS),
+        metadata={
+            "description": "Only institutions reporting open places for this age group, in a "
+            f"report at most {OPEN_PLACES_FRESH_DAYS} days old today (Danish time)"
+        },
+    )
+    language = fields.List(
+        fields.String(validate=validate.OneOf(LANGUAGES)),
+        validate=validate.Length(max=len(LANGUAGES)),
+        metadata={
+            "description": "A language spoken besides Danish (ISO 639-1); repeat for more "
+            "(language=en&language=ar): all must be spoken"
+        },
+    )
+    organic_min = fields.Integer(
+        validate=validate.Range(min=0, max=100),
+        metadata={
+            "description": "Meals offered, with at least this share of organic food (percent)"
+        },
+    )
     sort = fields.String(
         load_default="distance",
         validate=validate.OneOf(SORTS),
@@ -123,11 +147,22 @@ def _searcher() -> Searcher:
     return context().searcher
 
 
+def _today() -> date:
+    """The day this request searches on, read once: the answer and the key it
+    is cached under are of the same day even at midnight."""
+    if "search_today" not in g:
+        g.search_today = context().today()
+    today: date = g.search_today
+    return today
+
+
 def _answer_key() -> str:
-    """The query string exactly as asked: a repeated search is answered from the
-    cache before its arguments are even parsed (parsing costs more than the
-    lookup, and a reordered query is merely a second cache entry)."""
-    return "search:" + str(request.environ.get("QUERY_STRING", ""))
+    """The day and the query string exactly as asked: a repeated search is
+    answered from the cache before its arguments are even parsed (parsing
+    costs more than the lookup, and a reordered query is merely a second cache
+    entry). Which open places are fresh changes with the day, so an answer is
+    never served on another day than it was made on."""
+    return f"search:{_today().isoformat()}:{request.environ.get('QUERY_STRING', '')}"
 
 
 @blp.before_request
@@ -203,9 +238,13 @@ class Search(MethodView):
             open_after=args.get("open_after"),
             tags=_split(args.get("tag")),
             name=args.get("name"),
+            open_places=args.get("open_places"),
+            languages=tuple(sorted(set(args.get("language", ())))),
+            organic_min=args.get("organic_min"),
             sort=args["sort"],
             limit=args["limit"],
             cursor=args.get("cursor"),
+            today=_today(),
         )
         try:
             result = _searcher().search(query)

@@ -9,7 +9,15 @@ from typing import Any, TypeVar
 
 from marshmallow import Schema, fields, validate
 
-from dagtilbud_contracts.vocabulary import INDICATORS, INSTITUTION_KINDS, OWNERSHIPS
+from dagtilbud_contracts.vocabulary import (
+    AGE_GROUPS,
+    INDICATORS,
+    INSTITUTION_KINDS,
+    LANGUAGES,
+    OPEN_PLACE_STATUSES,
+    OPEN_PLACES_FRESH_DAYS,
+    OWNERSHIPS,
+)
 
 FieldT = TypeVar("FieldT", bound="fields.Field[Any]")
 
@@ -136,6 +144,28 @@ class HitNormeringSchema(YearValueSchema):
     indicator = fields.String(required=True, metadata={"example": "normering_3_5"})
 
 
+class HitOpenPlacesSchema(Schema):
+    """One age group's open places as the profile reports them."""
+
+    age_group = fields.String(required=True, validate=validate.OneOf(AGE_GROUPS))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(OPEN_PLACE_STATUSES),
+        metadata={"description": "yes: places are open; no: none; waiting_list: a waiting list"},
+    )
+    from_month = nullable(
+        fields.String, description="YYYY-MM the places are open from; null when there are none"
+    )
+    reported_on = fields.Date(required=True, metadata={"description": "The day it was reported"})
+    fresh = fields.Boolean(
+        required=True,
+        metadata={
+            "description": f"Whether the report is at most {OPEN_PLACES_FRESH_DAYS} days old "
+            "today (Danish time); a stale report does not count for the open_places filter"
+        },
+    )
+
+
 class SearchHitSchema(InstitutionFactsSchema):
     distance_m = fields.Integer(required=True, metadata={"description": "Metres, haversine"})
     normering = nullable(
@@ -152,12 +182,28 @@ class SearchHitSchema(InstitutionFactsSchema):
         fields.String, description="The earliest weekday closing (HH:MM); null: not reported"
     )
     tags = fields.List(fields.String(), required=True)
+    languages = fields.List(
+        fields.String(validate=validate.OneOf(LANGUAGES)),
+        required=True,
+        metadata={
+            "description": "Languages spoken besides Danish (ISO 639-1); empty: none reported"
+        },
+    )
+    open_places = fields.List(
+        fields.Nested(HitOpenPlacesSchema),
+        required=True,
+        metadata={"description": "Open places per age group as reported; empty: none reported"},
+    )
 
 
 # The keys are the age groups themselves, which are not Python names.
 AgeGroupFacetSchema = Schema.from_dict(
     {"0-2": fields.Integer(required=True), "3-5": fields.Integer(required=True)},
     name="AgeGroupFacet",
+)
+OpenPlacesFacetSchema = Schema.from_dict(
+    {"0-2": fields.Integer(required=True), "3-5": fields.Integer(required=True)},
+    name="OpenPlacesFacet",
 )
 
 
@@ -177,6 +223,15 @@ class FacetsSchema(Schema):
     age_group = fields.Nested(AgeGroupFacetSchema, required=True)
     meal = _counts()
     tag = _counts("The 30 most common")
+    open_places = fields.Nested(
+        OpenPlacesFacetSchema,
+        required=True,
+        metadata={
+            "description": "Per age group, the institutions reporting open places (yes) in a "
+            "report that is still fresh today"
+        },
+    )
+    language = _counts("Keyed by ISO 639-1 code: the institutions speaking it")
 
 
 class GeocodedPointSchema(Schema):

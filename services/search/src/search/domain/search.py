@@ -5,6 +5,10 @@ Rows are the read model's institutions with their profile's filter columns
 (``search_rows``) and, once placed, their ``distance_m`` from the search's
 point; ``municipal`` maps a municipality code to its name and latest figures
 (``municipal_latest``).
+
+A search is made on a day (``SearchQuery.today``): whether a report of open
+places still counts depends on it (``open_places_fresh``), so the day is part
+of the search like any filter.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
-from dagtilbud_contracts.vocabulary import DIETS, MEAL_KINDS
+from dagtilbud_contracts.vocabulary import DIETS, MEAL_KINDS, open_places_fresh
 from search.domain.cursors import CursorSigner
 from search.domain.documents import institution_facts, latest_figures
 from search.domain.geo import haversine_m
@@ -49,15 +54,23 @@ class SearchQuery:
     open_after: str | None = None
     tags: tuple[str, ...] = ()
     name: str | None = None
+    open_places: str | None = None  # an age group with open places reported fresh
+    languages: tuple[str, ...] = ()  # every one spoken
+    organic_min: int | None = None  # meals offered, at least this share organic (percent)
     sort: str = "distance"
     limit: int = 20
     cursor: str | None = field(default=None, compare=False)
+    # The day the search is made on (Danish time): which reports of open places
+    # are still fresh. Always given: no search guesses its day.
+    today: date = field(kw_only=True)
 
     def fingerprint(self) -> str:
-        """Everything that decides the result list, not the page."""
+        """Everything that decides the result list, not the page; the day
+        included, so a cursor of yesterday's search is not one of today's."""
         data = asdict(self)
         data.pop("cursor")
         data.pop("limit")
+        data["today"] = self.today.isoformat()
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -114,8 +127,8 @@ def search_page(
     return {
         "total": len(matching),
         "sort": query.sort,
-        "hits": [hit(row, municipal) for row in hits],
-        "facets": facets(matching),
+        "hits": [hit(row, municipal, query.today) for row in hits],
+        "facets": facets(matching, query.today),
         "next_cursor": next_cursor,
     }
 
@@ -144,7 +157,48 @@ def passes(row: Mapping[str, Any], q: SearchQuery) -> bool:
         return False
     if q.tags and not set(q.tags) <= set(row["tags"] or []):
         return False
+    if q.languages and not set(q.languages) <= set(row["languages"] or []):
+        return False
+    if q.organic_min is not None and not organic_at_least(row, q.organic_min):
+        return False
+    if q.open_places is not None and q.open_places not in open_age_groups(row, q.today):
+        return False
     return q.name is None or matches(q.name, row["name"])
+
+
+def organic_at_least(row: Mapping[str, Any], pct: int) -> bool:
+    """Meals are offered and at least ``pct`` percent of the food is organic
+    (a share not reported meets no minimum, not even 0)."""
+    share = row["organic_share_pct"]
+    return bool(row["meal_offered"]) and share is not None and share >= pct
+
+
+def open_places_shown(row: Mapping[str, Any], today: date) -> list[dict[str, Any]]:
+    """The open places the profile reports, each as reported and whether the
+    report still counts on ``today`` (``fresh``); empty when none is reported.
+    Only the documented keys: a field the event grows later is not shown
+    until the API documents it."""
+    return [
+        {
+            "age_group": place["age_group"],
+            "status": place["status"],
+            "from_month": place["from_month"],
+            "reported_on": place["reported_on"],
+            "fresh": open_places_fresh(date.fromisoformat(place["reported_on"]), today),
+        }
+        for place in row["open_places"] or []
+    ]
+
+
+def open_age_groups(row: Mapping[str, Any], today: date) -> set[str]:
+    """The age groups reported with open places (status yes) in a report that
+    is still fresh on ``today``."""
+    return {
+        place["age_group"]
+        for place in row["open_places"] or []
+        if place["status"] == "yes"
+        and open_places_fresh(date.fromisoformat(place["reported_on"]), today)
+    }
 
 
 def meal_matches(row: Mapping[str, Any], meal: str) -> bool:
@@ -194,8 +248,11 @@ def after(rows: list[dict[str, Any]], sort: str, key: list[Any] | None) -> list[
     return [row for row in rows if sort_key(row, sort) > key]
 
 
-def hit(row: Mapping[str, Any], municipal: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
-    """One search hit as the API shows it."""
+def hit(
+    row: Mapping[str, Any], municipal: Mapping[int, dict[str, Any]], today: date
+) -> dict[str, Any]:
+    """One search hit as the API shows it; whether each report of open places
+    is fresh is told as of ``today``."""
     # Set key by key: the cheapest way to add to the facts, once per hit.
     out = institution_facts(row, municipal.get(row["municipality_code"], {}).get("name"))
     out["distance_m"] = round(row["distance_m"])
@@ -204,15 +261,20 @@ def hit(row: Mapping[str, Any], municipal: Mapping[int, dict[str, Any]]) -> dict
     out["opens_latest"] = row["opens_latest"]
     out["closes_earliest"] = row["closes_earliest"]
     out["tags"] = row["tags"] or []
+    out["languages"] = row["languages"] or []
+    out["open_places"] = open_places_shown(row, today)
     return out
 
 
-def facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def facets(rows: list[dict[str, Any]], today: date) -> dict[str, dict[str, int]]:
     """Counts over every matching row (not only the page): per kind, ownership,
-    municipality, age group, meal (offered, none, kinds and diets) and the 30
-    most common tags."""
+    municipality, age group, meal (offered, none, kinds and diets), the 30
+    most common tags, open places per age group (fresh on ``today``) and
+    languages spoken."""
     meal: Counter[str] = Counter()
     tags: Counter[str] = Counter()
+    open_places: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
     for row in rows:
         if row["meal_offered"]:
             meal["offered"] += 1
@@ -222,6 +284,9 @@ def facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         elif row["meal_offered"] is False:
             meal["none"] += 1
         tags.update(row["tags"] or [])
+        languages.update(row["languages"] or [])
+        if row["open_places"]:
+            open_places.update(open_age_groups(row, today))
     return {
         "kind": dict(Counter(row["kind"] for row in rows)),
         "ownership": dict(Counter(row["ownership"] for row in rows)),
@@ -234,4 +299,6 @@ def facets(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         },
         "meal": dict(meal),
         "tag": dict(tags.most_common(30)),
+        "open_places": {group: open_places[group] for group in AGE_GROUPS},
+        "language": dict(languages),
     }

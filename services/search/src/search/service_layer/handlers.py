@@ -60,6 +60,8 @@ def institution_row(data: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def profile_row(data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The profile and the columns a search filters on. A field an older event
+    lacks is "not reported": no languages, no organic share, no open places."""
     opens_latest, closes_earliest = weekday_span(data.get("opening_hours") or [])
     meal = data.get("meal_scheme")
     return {
@@ -71,6 +73,10 @@ def profile_row(data: dict[str, Any], now: datetime) -> dict[str, Any]:
         "meal_kind": None if meal is None else meal["kind"],
         "diets": [] if meal is None else list(meal["diets"]),
         "tags": list(data.get("tags") or []),
+        "languages": list(data.get("languages") or []),
+        "organic_share_pct": None if meal is None else meal.get("organic_share_pct"),
+        # As reported; whether a report is still fresh depends on the day a search is made.
+        "open_places": [dict(place) for place in data.get("open_places") or []],
         "updated_at": now,
     }
 

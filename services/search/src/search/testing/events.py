@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dagtilbud_contracts.examples import load_examples
 from dagtilbud_contracts.registry import new_event
 from dagtilbud_contracts.vocabulary import NORMERING_INDICATORS, normering_series_for_year
 from search.adapters.repository import SqlReadModel
+from search.service_layer.context import DANISH_TIME
 from search.service_layer.handlers import apply_events
 
 # services/search: the package is installed editable, its tests sit beside src/.
@@ -144,20 +146,68 @@ MEAL_VARIANTS: list[dict[str, Any] | None] = [
 ]
 HOURS = [("06:30", "17:00"), ("07:00", "16:30"), ("06:00", "17:30"), ("07:30", "16:00")]
 TAGS = [[], ["udeliv"], ["udeliv", "naturboernehave"], ["musik"]]
+# Fields the profile event grew later: some profiles report them, some do not
+# (an older event), so both kinds are found. Counts differ from the four
+# variants above, so the combinations vary.
+ORGANIC_SHARES: list[int | None] = [None, 30, 60, 90, 100]
+LANGUAGE_VARIANTS: list[list[str] | None] = [None, [], ["en"], ["en", "ar"], ["de", "pl"], ["ar"]]
+# (age group, status, days since the report): some fresh, some stale, some
+# exactly at the boundary.
+OPEN_PLACES_VARIANTS: list[list[tuple[str, str, int]] | None] = [
+    None,
+    [("0-2", "yes", 0), ("3-5", "no", 0)],
+    [("3-5", "yes", 12)],
+    [("0-2", "yes", 45), ("3-5", "waiting_list", 45)],
+    [("0-2", "waiting_list", 3), ("3-5", "yes", 30)],
+    [("0-2", "yes", 31)],
+    [],
+]
 
 
-def generated_profile_events(numbers: list[str]) -> list[Envelope]:
-    """Varied, valid profiles so every filter has something to find."""
+def open_places(
+    reports: list[tuple[str, str, int]], today: date, from_month: str = "2027-01"
+) -> list[dict[str, Any]]:
+    """The event's open places: per (age group, status, days before
+    ``today`` it was reported)."""
     return [
-        profile_event(
-            number,
-            hours=HOURS[i % len(HOURS)],
-            weekdays=5 if i % 5 else 4,  # some leave Friday out
-            meal_scheme=MEAL_VARIANTS[i % len(MEAL_VARIANTS)],
-            tags=TAGS[i % len(TAGS)],
-        )
-        for i, number in enumerate(numbers)
+        {
+            "age_group": group,
+            "status": status,
+            "from_month": None if status == "no" else from_month,
+            "reported_on": (today - timedelta(days=age)).isoformat(),
+        }
+        for group, status, age in reports
     ]
+
+
+def generated_profile_events(numbers: list[str], today: date | None = None) -> list[Envelope]:
+    """Varied, valid profiles so every filter has something to find; open
+    places are reported some days before ``today`` (the real one, in Danish
+    time, by default)."""
+    today = today or datetime.now(DANISH_TIME).date()
+    events = []
+    for i, number in enumerate(numbers):
+        meal = MEAL_VARIANTS[i % len(MEAL_VARIANTS)]
+        if meal is not None and meal["offered"]:
+            meal = meal | {"organic_share_pct": ORGANIC_SHARES[i % len(ORGANIC_SHARES)]}
+        later: dict[str, Any] = {}
+        languages = LANGUAGE_VARIANTS[i % len(LANGUAGE_VARIANTS)]
+        if languages is not None:
+            later["languages"] = languages
+        reports = OPEN_PLACES_VARIANTS[i % len(OPEN_PLACES_VARIANTS)]
+        if reports is not None:
+            later["open_places"] = open_places(reports, today)
+        events.append(
+            profile_event(
+                number,
+                hours=HOURS[i % len(HOURS)],
+                weekdays=5 if i % 5 else 4,  # some leave Friday out
+                meal_scheme=meal,
+                tags=TAGS[i % len(TAGS)],
+                **later,
+            )
+        )
+    return events
 
 
 # ------------------------------------------------- small events for unit tests
@@ -200,10 +250,13 @@ def profile_event(
     weekdays: int = 5,
     meal_scheme: dict[str, Any] | None = None,
     tags: list[str] | None = None,
+    **later: Any,
 ) -> Envelope:
     """An institution's profile: open ``hours`` (opens, closes) on the first
     ``weekdays`` weekdays (None: no opening hours reported), its meal scheme
-    and tags."""
+    and tags; ``later``: fields the event grew later (``languages``,
+    ``open_places``, ``accessibility``), absent unless given, as in an older
+    event."""
     opening_hours = (
         []
         if hours is None
@@ -221,7 +274,7 @@ def profile_event(
         "updated_at": "2026-11-01T10:00:00Z",
         "updated_by": "86d08fad-3ede-4451-a9bc-c54cafa493be",
     }
-    return new_event(profile.UPDATED, payload, aggregate_version=version)
+    return new_event(profile.UPDATED, payload | later, aggregate_version=version)
 
 
 def figure(

@@ -5,7 +5,8 @@ integration tests keep covering those."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from dagkit.testing.fakes import FakeUnitOfWork
@@ -13,13 +14,23 @@ from search.adapters.geo_index import GeoIndexUnavailable
 from search.domain.figures import NationalFigure, national_by_key, stored_national
 from search.domain.geo import BoundingBox, haversine_m
 from search.domain.geocoding import Geocoder, PostcodeGeocoder
-from search.service_layer.context import SearchContext
+from search.service_layer.context import SearchContext, utc_now
 from search.service_layer.searching import Searcher
 from search.service_layer.unit_of_work import ReadModel, SearchUnitOfWork
 
 CURSOR_SECRET = b"a cursor secret for tests, 32 bytes or more"
 # Columns of a profile row that a search filters on; None where none is reported.
-_PROFILE_FILTERS = ("opens_latest", "closes_earliest", "meal_offered", "meal_kind", "diets", "tags")
+_PROFILE_FILTERS = (
+    "opens_latest",
+    "closes_earliest",
+    "meal_offered",
+    "meal_kind",
+    "diets",
+    "tags",
+    "languages",
+    "organic_share_pct",
+    "open_places",
+)
 
 
 class FakeReadModel:
@@ -175,14 +186,17 @@ class FakeGeoIndex:
 
 
 def fake_context(
-    read_model: FakeReadModel | None = None, geocoder: Geocoder | None = None
+    read_model: FakeReadModel | None = None,
+    geocoder: Geocoder | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> SearchContext:
     """A context on the fakes: one unit of work over ``read_model`` (empty by
-    default) for the use cases and the searcher, and ``geocoder`` (one that
-    knows no postcode by default)."""
+    default) for the use cases and the searcher, ``geocoder`` (one that
+    knows no postcode by default) and ``clock``."""
     uow = FakeSearchUnitOfWork(read_model)
     return SearchContext(
         uow=uow,
         searcher=Searcher(uow, FakeGeoIndex(), CURSOR_SECRET),
         geocoder=geocoder if geocoder is not None else PostcodeGeocoder(()),
+        clock=clock,
     )
