@@ -129,6 +129,21 @@ def test_the_same_journey_without_javascript(page_without_js: Page) -> None:
     expect(page_without_js.locator("#use-position")).to_be_hidden()
 
 
+def test_open_places_filter_finds_only_fresh_open_places(page: Page) -> None:
+    """Search counts a report of open places for 30 days: with the filter, every
+    result says it has open places for the age group, none says stale."""
+    search_by_postcode(page, "8000")
+    tick_filter(page, "open_places", "3-5", javascript=True)
+    assert query(page.url).get("open_places") == ["3-5"]
+    results = page.locator("#results > li.result")
+    assert results.count() > 0
+    places = results.locator(".result-open-places")
+    assert places.count() == results.count()
+    for text in places.all_inner_texts():
+        assert "3-5 år: Ledige pladser" in text, text
+        assert "3-5 år: Oplyst for mere end" not in text, text
+
+
 def test_national_map_leads_to_a_municipality(page: Page) -> None:
     names = municipality_names()
     page.goto("/kommuner")

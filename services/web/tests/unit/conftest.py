@@ -14,7 +14,7 @@ from web.adapters.page_cache import NoPageCache
 from web.app import create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
-from web.testing.fakes import SHIPPED_BOUNDARIES, FakeSearchGateway
+from web.testing.fakes import SHIPPED_BOUNDARIES, FakeClock, FakeSearchGateway
 
 
 @pytest.fixture
@@ -23,9 +23,16 @@ def search() -> FakeSearchGateway:
 
 
 @pytest.fixture
-def app(search: FakeSearchGateway) -> Flask:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(search: FakeSearchGateway, clock: FakeClock) -> Flask:
     settings = load_settings({"LOG_LEVEL": "WARNING"})
-    ctx = WebContext(search=search, page_cache=NoPageCache(), boundaries=SHIPPED_BOUNDARIES)
+    ctx = WebContext(
+        search=search, page_cache=NoPageCache(), boundaries=SHIPPED_BOUNDARIES, today=clock
+    )
     app = create_app(settings, ctx=ctx)
     app.config["TESTING"] = True
     return app

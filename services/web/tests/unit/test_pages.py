@@ -94,7 +94,6 @@ FILTERS = [
         {"age_group": "0-2"},
         'id="age_group-0-2" name="age_group" value="0-2" checked',
     ),
-    ("age_group=0-2&age_group=3-5", {"age_group": "0-2,3-5"}, 'value="3-5" checked'),
     ("kind=boernehave", {"kind": "boernehave"}, 'value="boernehave" checked'),
     ("kind=vuggestue,dagpleje", {"kind": "vuggestue,dagpleje"}, 'value="dagpleje" checked'),
     ("ownership=privat", {"ownership": "privat"}, 'value="privat" checked'),
@@ -103,6 +102,18 @@ FILTERS = [
     ("open_before=06:30", {"open_before": "06:30"}, 'name="open_before" value="06:30"'),
     ("open_after=17:00", {"open_after": "17:00"}, 'name="open_after" value="17:00"'),
     ("tag=udeliv", {"tag": "udeliv"}, 'value="udeliv" checked'),
+    ("tag=musik", {"tag": "musik"}, 'value="musik" checked'),
+    (
+        "open_places=3-5",
+        {"open_places": "3-5"},
+        'id="open_places-3-5" name="open_places" value="3-5" checked',
+    ),
+    ("open_places=0-2", {"open_places": "0-2"}, 'value="0-2" checked'),
+    ("language=en", {"language": ["en"]}, 'value="en" selected'),
+    ("language=en&language=ar", {"language": ["en", "ar"]}, 'value="ar" selected'),
+    ("organic_min=50", {"organic_min": "50"}, 'value="50" selected'),
+    ("organic_min=0", {"organic_min": "0"}, 'value="0" selected'),
+    ("organic_min=60", {"organic_min": "60"}, 'value="60" selected'),
     ("name=b%C3%B8rnely", {"name": "børnely"}, 'name="name" value="børnely"'),
     ("radius_km=10", {"radius_km": "10"}, 'value="10" selected'),
     ("sort=normering", {"sort": "normering"}, 'value="normering" selected'),
@@ -123,6 +134,16 @@ def test_every_filter_reaches_search_and_stays_chosen(
     for key, value in expected.items():
         assert sent[key] == value
     assert marker in response.get_data(as_text=True)
+
+
+def test_both_age_groups_ticked_ask_search_for_either(
+    client: FlaskClient, search: FakeSearchGateway
+) -> None:
+    # Search takes one age group; every institution takes at least one of the two.
+    html = client.get("/?q=8000&age_group=0-2&age_group=3-5").get_data(as_text=True)
+    assert "age_group" not in search.calls[-1][1]
+    assert 'value="0-2" checked' in html
+    assert 'value="3-5" checked' in html
 
 
 def test_position_searches_by_coordinates(client: FlaskClient, search: FakeSearchGateway) -> None:
@@ -153,6 +174,25 @@ VALIDATION = [
     ("radius_km=far", "radius_km", "Vælg en afstand på listen", "Choose a distance"),
     ("sort=price", "sort", "Vælg en af mulighederne på listen", "Choose one of the options"),
     ("name=" + "x" * 101, "name", "Skriv højst 100 tegn af navnet", "no more than 100 characters"),
+    (
+        "open_places=6-9",
+        "open_places",
+        "Vælg en af mulighederne på listen",
+        "Choose one of the options",
+    ),
+    ("open_places=yes", "open_places", "Vælg en af mulighederne", "Choose one of the options"),
+    ("language=xx", "language", "Vælg en af mulighederne på listen", "Choose one of the options"),
+    ("language=EN", "language", "Vælg en af mulighederne på listen", "Choose one of the options"),
+    (
+        "language=en,de,sv,no,fo,kl,is,fr,es,it,pl",
+        "language",
+        "Vælg højst 10 sprog",
+        "Choose no more than 10 languages",
+    ),
+    ("organic_min=abc", "organic_min", "Skriv økologiandelen som et helt tal", "whole number"),
+    ("organic_min=101", "organic_min", "Skriv økologiandelen som et helt tal", "whole number"),
+    ("organic_min=-1", "organic_min", "Skriv økologiandelen som et helt tal", "whole number"),
+    ("organic_min=50.5", "organic_min", "Skriv økologiandelen som et helt tal", "whole number"),
 ]
 
 
@@ -232,7 +272,8 @@ def test_institution_page_shows_register_facts_and_figures_with_source(
     assert "Kommunens tal" in text
     assert "Kilde: Uddannelsesstatistik.dk (Børne- og Undervisningsministeriet), 2023" in text
     assert html.count('class="chart') >= 5
-    # Nothing reported yet: said plainly.
+    # G20581 has reported nothing yet: said plainly.
+    text = page_text(client.get("/institution/G20581").get_data(as_text=True))
     assert "Institutionen har ikke oplyst noget selv endnu" in text
 
 
@@ -268,7 +309,7 @@ def test_institution_page_shows_what_the_institution_reported(
                 "age_group": "0-2",
                 "status": "yes",
                 "from_month": "2027-02",
-                "reported_on": "2026-11-20",
+                "reported_on": "2026-04-10",
             }
         ],
     }
@@ -283,8 +324,9 @@ def test_institution_page_shows_what_the_institution_reported(
     assert "Frokost, 869 kr. om måneden" in text
     assert "Halal" in text
     assert "Mette Vestergaard" in text
-    assert "Ledige pladser" in text
-    assert "2026-11-20" in text
+    assert (
+        "0-2 år (vuggestuealder): Ledige pladser fra februar 2027 (oplyst 10. april 2026)" in text
+    )
     assert "Senest opdateret af institutionen 7. april 2026" in text
 
 
@@ -416,7 +458,8 @@ def test_compare_has_one_address_and_says_when_differences_are_noise(
     assert 'id="compare-table"' in html
     assert "inden for støjen" in text
     assert "Alle dagtilbuddene ligger i Aarhus Kommune" in text
-    assert "Åbningstider Ikke oplyst Ikke oplyst" in text
+    # G20580 has reported its hours, G20581 nothing.
+    assert "Fredag 06:30–16:00 Ikke oplyst" in text
 
 
 def test_compare_shows_reported_opening_hours(
@@ -425,7 +468,7 @@ def test_compare_shows_reported_opening_hours(
     search.institutions["G20581"]["profile"] = {
         "opening_hours": [{"weekday": 0, "opens": "06:30", "closes": "17:00"}],
     }
-    text = page_text(client.get("/sammenlign?ids=G20580,G20581").get_data(as_text=True))
+    text = page_text(client.get("/sammenlign?ids=G20334,G20581").get_data(as_text=True))
     assert "Ikke oplyst Mandag 06:30–17:00 Tirsdag Lukket" in text
 
 

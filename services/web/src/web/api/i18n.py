@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from flask import Flask, request, url_for
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 
@@ -64,6 +65,25 @@ def day(value: date | datetime | None) -> str:
     return str(format_date(value, format="long"))
 
 
+def day_range(first: date, last: date | None = None) -> str:
+    """A closing range as the page writes it: 20. juli – 31. juli 2026 (the
+    year once when both days share it); a single day as ``day`` writes it."""
+    if last is None or last == first:
+        return day(first)
+    if last.year == first.year:
+        start = str(format_skeleton("MMMMd", first, locale=get_locale()))
+    else:
+        start = day(first)
+    return f"{start} – {day(last)}"
+
+
+def month(value: date | None) -> str:
+    """A month and its year: august 2026, August 2026."""
+    if value is None:
+        return "–"
+    return str(format_skeleton("yMMMM", value, locale=get_locale()))
+
+
 def formatter(indicator: str) -> Callable[[float | None], str]:
     """How a figure of ``indicator`` is written: 2,9 · 57,4 % · 17.529."""
     unit = unit_of(indicator)
@@ -84,5 +104,5 @@ def install_i18n(app: Flask) -> None:
         current_language=current_language,
         get_locale=get_locale,
     )
-    app.jinja_env.filters.update(number=number, day=day)
+    app.jinja_env.filters.update(number=number, day=day, day_range=day_range, month=month)
     app.jinja_env.globals["formatter"] = formatter

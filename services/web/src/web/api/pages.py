@@ -4,7 +4,6 @@ and renders one template; the same views serve Danish at / and English at /en/."
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,7 +17,7 @@ from web.api.i18n import ENGLISH_PREFIX, page_url
 from web.api.schemas import LIST_FIELDS, NationalPageSchema, SearchPageSchema, load_query
 from web.bootstrap import context
 from web.domain import shortlist as sl
-from web.domain.search_request import RADIUS_CHOICES_KM, SearchRequest
+from web.domain.search_request import ORGANIC_CHOICES_PCT, RADIUS_CHOICES_KM, SearchRequest
 from web.domain.text import danish_sort_key
 from web.service_layer import pages
 from web.service_layer.gateway import NotFound, SearchUnavailable
@@ -51,6 +50,9 @@ def front() -> Response:
         open_before=values["open_before"],
         open_after=values["open_after"],
         tag=tuple(values["tag"]),
+        open_places=values["open_places"],
+        language=tuple(values["language"]),
+        organic_min=values["organic_min"],
         radius_km=values["radius_km"],
         sort=values["sort"],
         cursor=values["cursor"],
@@ -59,7 +61,7 @@ def front() -> Response:
     ctx = context()
     unavailable = False
     try:
-        page = pages.search_page(ctx.search, ctx.boundaries, search_request)
+        page = pages.search_page(ctx.search, ctx.boundaries, search_request, ctx.today())
     except SearchUnavailable:
         # The form stays, with what the parent chose, and says why no results.
         page, unavailable = pages.SearchPage(search_request), True
@@ -93,14 +95,28 @@ def front() -> Response:
         institution_link=institution_link,
         unavailable=unavailable,
         tag_options=_tag_options(page, search_request),
+        language_options=_language_options(),
+        organic_choices=_organic_choices(search_request),
     )
 
 
 def _tag_options(page: pages.SearchPage, search_request: SearchRequest) -> dict[str, str]:
     """Focus tags found among the results, and the ones already chosen."""
     found = (page.results or {}).get("facets", {}).get("tag", {})
-    tags = sorted(set(found) | set(search_request.tag))
-    return {tag: tag.replace("_", " ") for tag in tags}
+    named = {tag: labels.focus_tag(tag) for tag in set(found) | set(search_request.tag)}
+    return dict(sorted(named.items(), key=lambda item: danish_sort_key(item[1])))
+
+
+def _language_options() -> list[tuple[str, str]]:
+    """Every language a profile can name, in the reader's alphabetical order."""
+    named = [(code, str(label)) for code, label in labels.LANGUAGES.items()]
+    return sorted(named, key=lambda option: danish_sort_key(option[1]))
+
+
+def _organic_choices(search_request: SearchRequest) -> list[int]:
+    """The offered shares, and the one chosen if it is another (from a link)."""
+    chosen = {search_request.organic_min} if search_request.organic_min is not None else set()
+    return sorted(set(ORGANIC_CHOICES_PCT) | chosen)
 
 
 def _institution_url(number: str, shortlist: tuple[str, ...], search_query: str = "") -> str:
@@ -115,7 +131,8 @@ def institution(number: str) -> Response:
     if canonical != number:
         return redirect(page_url("institution", number=canonical, **request.args), 301)  # type: ignore[return-value]
     try:
-        page = pages.institution_page(context().search, canonical, date.today())
+        ctx = context()
+        page = pages.institution_page(ctx.search, canonical, ctx.today())
     except NotFound:
         abort(404)
     numbers = _shortlist().numbers
@@ -174,7 +191,8 @@ def compare() -> Response:
     if problems:
         return _render("pages/compare.html", 400, page=None, parsed=parsed, problems=problems)
     try:
-        page = pages.compare_page(context().search, parsed.numbers)
+        ctx = context()
+        page = pages.compare_page(ctx.search, parsed.numbers, ctx.today())
     except NotFound:
         return _render("pages/compare.html", 404, page=None, parsed=parsed, problems=["not_found"])
     return _render("pages/compare.html", page=page, parsed=parsed, problems=[])

@@ -19,6 +19,8 @@ from web.domain.search_request import RADIUS_CHOICES_KM, SORTS
 
 MEAL_CHOICES = ("offered", "none", *v.MEAL_KINDS, *v.DIETS)
 CLOCK_MESSAGE = _l("Skriv et klokkeslæt som TT:MM, fx 07:00.")
+ORGANIC_MESSAGE = _l("Skriv økologiandelen som et helt tal fra 0 til 100.")
+MAX_LANGUAGES = 10
 
 
 def _choice(choices: tuple[str, ...] | list[str]) -> validate.OneOf:
@@ -68,6 +70,17 @@ class SearchPageSchema(Schema):
         load_default=list,
         validate=validate.Length(max=10, error=_l("Vælg højst 10 fokusområder.")),
     )
+    open_places = fields.String(load_default=None, validate=_choice(v.AGE_GROUPS))
+    language = fields.List(
+        fields.String(validate=_choice(v.LANGUAGES)),
+        load_default=list,
+        validate=validate.Length(max=MAX_LANGUAGES, error=_l("Vælg højst 10 sprog.")),
+    )
+    organic_min = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=100, error=ORGANIC_MESSAGE),
+        error_messages={"invalid": ORGANIC_MESSAGE},
+    )
     radius_km = fields.Float(
         load_default=5.0,
         validate=validate.OneOf(RADIUS_CHOICES_KM, error=_l("Vælg en afstand på listen.")),
@@ -89,7 +102,7 @@ class NationalPageSchema(Schema):
     retning = fields.String(load_default="op", validate=_choice(["op", "ned"]))
 
 
-LIST_FIELDS = ("age_group", "kind", "ownership", "tag")
+LIST_FIELDS = ("age_group", "kind", "ownership", "tag", "language")
 
 
 def load_query(

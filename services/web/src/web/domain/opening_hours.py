@@ -34,20 +34,39 @@ def weekly_table(rows: Iterable[Mapping[str, Any]]) -> tuple[WeekdayHours, ...]:
 
 @dataclass(frozen=True)
 class ClosingDay:
-    day: date
+    day: date  # the (first) closed day
     reason: str | None
+    until: date | None = None  # the last closed day of a range (summer closing)
+
+    @property
+    def last_day(self) -> date:
+        return self.until or self.day
 
 
 def coming_closing_days(
     rows: Iterable[Mapping[str, Any]], today: date, *, limit: int = 12
 ) -> tuple[ClosingDay, ...]:
-    """Closing days from today on, soonest first: past ones do not help a parent."""
+    """Closing days and ranges not yet over, soonest first: past ones do not
+    help a parent, a summer closing that has begun still does."""
     days: list[ClosingDay] = []
     for row in rows:
         try:
             day = date.fromisoformat(str(row["date"]))
         except ValueError:
             continue
-        if day >= today:
-            days.append(ClosingDay(day, row.get("reason")))
+        until = _until(row.get("until"), day)
+        closing = ClosingDay(day, row.get("reason"), until)
+        if closing.last_day >= today:
+            days.append(closing)
     return tuple(sorted(days, key=lambda d: d.day)[:limit])
+
+
+def _until(value: object, first: date) -> date | None:
+    """The last day of a range; None for a single day (or one that cannot be read)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        until = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return until if until > first else None

@@ -1,12 +1,15 @@
-"""What every page of the web service gets: search's API, the page cache and
-the municipal boundaries for the maps (read and simplified once, on first use)."""
+"""What every page of the web service gets: search's API, the page cache, the
+municipal boundaries for the maps (read and simplified once, on first use) and
+the clock that says which day it is."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from web.domain.maps import Boundaries
 from web.service_layer.gateway import SearchGateway
@@ -18,6 +21,16 @@ class PageCache(Protocol):
     def put(self, key: str, page: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+
+Clock = Callable[[], date]
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+
+
+def danish_today() -> date:
+    """Today in Denmark, whatever the server's own time zone: a report made
+    yesterday evening is a day old from midnight here."""
+    return datetime.now(DANISH_TIME).date()
 
 
 class LazyBoundaries:
@@ -44,6 +57,9 @@ class WebContext:
     boundaries: Callable[[], Boundaries]
     settings: Mapping[str, Any] = field(default_factory=dict)
     closers: tuple[Callable[[], None], ...] = ()
+    # Which day it is (closing days to come, open places that are stale);
+    # tests hand in a clock they move.
+    today: Clock = danish_today
 
     def close(self) -> None:
         for close in self.closers:

@@ -13,6 +13,7 @@ from typing import Any
 
 from web.domain import charts, maps
 from web.domain.indicators import INDICATORS, better_of
+from web.domain.open_places import OpenPlaces, open_places
 from web.domain.opening_hours import ClosingDay, WeekdayHours, coming_closing_days, weekly_table
 from web.domain.search_request import SearchRequest
 from web.service_layer.gateway import Document, NotFound, SearchGateway, SearchRejected
@@ -29,6 +30,8 @@ class SearchPage:
     results: Document | None = None
     rejected: SearchRejected | None = None
     area_map: maps.AreaMap | None = None
+    # Per hit (by institution number): its open places as reported.
+    open_places: Mapping[str, tuple[OpenPlaces, ...]] = field(default_factory=dict)
 
     @property
     def hits(self) -> list[Document]:
@@ -36,7 +39,7 @@ class SearchPage:
 
 
 def search_page(
-    gateway: SearchGateway, boundaries: BoundariesSource, request: SearchRequest
+    gateway: SearchGateway, boundaries: BoundariesSource, request: SearchRequest, today: date
 ) -> SearchPage:
     if not request.has_place:
         return SearchPage(request)
@@ -63,7 +66,11 @@ def search_page(
         if hit.get("location")
     ]
     area = maps.area_map(center, points, boundaries(), radius_km=request.radius_km)
-    return SearchPage(request, results=results, area_map=area)
+    places = {
+        hit["institution_number"]: open_places(hit.get("open_places") or [], today)
+        for hit in results["hits"]
+    }
+    return SearchPage(request, results=results, area_map=area, open_places=places)
 
 
 # ------------------------------------------------------------- institution
@@ -86,7 +93,14 @@ class InstitutionPage:
     closing_days: tuple[ClosingDay, ...] | None
     contact: Mapping[str, Any] | None
     meal_scheme: Mapping[str, Any] | None
-    open_places: Sequence[Mapping[str, Any]] | None
+    # None: not reported (older profiles lack the field).
+    open_places: tuple[OpenPlaces, ...] | None
+    # None: not reported; empty: no language besides Danish.
+    languages: tuple[str, ...] | None
+    accessibility: str | None
+    tags: tuple[str, ...]
+    # Set for a dagpleje only: the district's details.
+    dagpleje: Mapping[str, Any] | None
     updated_at: datetime | None
 
 
@@ -127,6 +141,10 @@ def _voluntary(profile: Mapping[str, Any] | None, today: date) -> dict[str, Any]
             "contact": None,
             "meal_scheme": None,
             "open_places": None,
+            "languages": None,
+            "accessibility": None,
+            "tags": (),
+            "dagpleje": None,
             "updated_at": None,
         }
     hours = profile.get("opening_hours") or []
@@ -138,10 +156,36 @@ def _voluntary(profile: Mapping[str, Any] | None, today: date) -> dict[str, Any]
         "closing_days": coming_closing_days(profile.get("closing_days") or [], today),
         "contact": contact if any(contact.values()) else None,
         "meal_scheme": profile.get("meal_scheme"),
-        # Reported from the profiles service onwards; older profiles lack it.
-        "open_places": profile.get("open_places") or None,
+        "open_places": reported_open_places(profile, today),
+        "languages": reported_languages(profile),
+        "accessibility": _text(profile.get("accessibility")),
+        "tags": tuple(tag for tag in profile.get("tags") or [] if isinstance(tag, str)),
+        "dagpleje": profile.get("dagpleje") or None,
         "updated_at": _parse_time(updated) if isinstance(updated, str) else None,
     }
+
+
+def reported_open_places(
+    profile: Mapping[str, Any] | None, today: date
+) -> tuple[OpenPlaces, ...] | None:
+    """A profile's open places; None when it reports none (absent in older
+    profiles, empty until an age group is reported)."""
+    rows = (profile or {}).get("open_places") or []
+    return open_places(rows, today) or None
+
+
+def reported_languages(profile: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+    """Languages spoken besides Danish; None when the profile does not say
+    (older profiles), empty when it says Danish only."""
+    languages = (profile or {}).get("languages")
+    if not isinstance(languages, list):
+        return None
+    return tuple(code for code in languages if isinstance(code, str))
+
+
+def _text(value: object) -> str | None:
+    """A reported text; None when absent or blank."""
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -160,17 +204,20 @@ class ComparePage:
     institutions: list[Document]
     indicators: list[Document]
     same_municipality: bool
-    # Per institution, in the same order: its week, or None when not reported.
+    # Per institution, in the same order; None where it has not reported it.
     hours: list[tuple[WeekdayHours, ...] | None]
+    open_places: list[tuple[OpenPlaces, ...] | None]
+    languages: list[tuple[str, ...] | None]
 
 
-def compare_page(gateway: SearchGateway, numbers: Sequence[str]) -> ComparePage:
+def compare_page(gateway: SearchGateway, numbers: Sequence[str], today: date) -> ComparePage:
     comparison = gateway.compare(numbers)
     institutions = list(comparison["institutions"])
     codes = {inst["municipality"]["code"] for inst in institutions}
+    profiles = [inst.get("profile") or {} for inst in institutions]
     hours = [
-        weekly_table(rows) if (rows := (inst.get("profile") or {}).get("opening_hours")) else None
-        for inst in institutions
+        weekly_table(rows) if (rows := profile.get("opening_hours")) else None
+        for profile in profiles
     ]
     return ComparePage(
         comparison=comparison,
@@ -178,6 +225,8 @@ def compare_page(gateway: SearchGateway, numbers: Sequence[str]) -> ComparePage:
         indicators=list(comparison["indicators"]),
         same_municipality=len(codes) == 1,
         hours=hours,
+        open_places=[reported_open_places(profile, today) for profile in profiles],
+        languages=[reported_languages(profile) for profile in profiles],
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,31 @@ def sample(name: str) -> dict[str, Any]:
     return copy.deepcopy(_sample(name))
 
 
+class FakeClock:
+    """Today, as a test wants it: starts on ``today`` and moves only when told."""
+
+    # Thirteen days after the recorded profile reported its open places.
+    START = date(2026, 4, 20)
+
+    def __init__(self, today: date = START) -> None:
+        self.today = today
+
+    def __call__(self) -> date:
+        return self.today
+
+    def set(self, today: date) -> None:
+        self.today = today
+
+    def advance(self, days: int) -> None:
+        self.today += timedelta(days=days)
+
+
 class FakeSearchGateway:
     """Answers like search for Aarhus C (8000): institutions G20580 and
-    G20581, municipality 751, every municipality's latest figures. ``down``
-    makes every call fail as an unreachable search does."""
+    G20581, municipality 751, every municipality's latest figures. G20580 is
+    the recorded institution with everything a profile can report; the other
+    hits are built from it with their own register facts and no profile.
+    ``down`` makes every call fail as an unreachable search does."""
 
     def __init__(self) -> None:
         self.down = False
@@ -58,6 +80,7 @@ class FakeSearchGateway:
             )
             document.update({"location": hit["location"], "accepts_0_2": hit["accepts_0_2"]})
             document["accepts_3_5"] = hit["accepts_3_5"]
+            document["profile"] = None
             self.institutions[hit["institution_number"]] = document
         self.institutions[base["institution_number"]] = base
 
@@ -93,6 +116,22 @@ class FakeSearchGateway:
         kinds = str(params.get("kind") or "")
         if kinds:
             answer["hits"] = [h for h in answer["hits"] if h["kind"] in kinds.split(",")]
+            answer["total"] = len(answer["hits"])
+        languages = params.get("language") or []
+        if languages:
+            wanted = {languages} if isinstance(languages, str) else set(languages)
+            answer["hits"] = [h for h in answer["hits"] if wanted <= set(h["languages"])]
+            answer["total"] = len(answer["hits"])
+        age_group = params.get("open_places")
+        if age_group:
+            answer["hits"] = [
+                h
+                for h in answer["hits"]
+                if any(
+                    p["age_group"] == age_group and p["status"] == "yes" and p["fresh"]
+                    for p in h["open_places"]
+                )
+            ]
             answer["total"] = len(answer["hits"])
         if params.get("cursor"):
             answer["hits"] = answer["hits"][10:]
