@@ -11,6 +11,7 @@ from tests.bench import (
     auth_login,
     ingest_import,
     kit_roundtrip,
+    profile_edits,
     read_model,
     search_load,
     tokens,
@@ -27,6 +28,7 @@ def main() -> int:
         web_pages.run(),
         tokens.run(),
         auth_login.run(),
+        profile_edits.run(),
     ]
     print()
     failed = [name for result in results for name, ok in result.items() if not ok]
