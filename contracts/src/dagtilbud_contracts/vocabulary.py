@@ -7,8 +7,9 @@ ASCII (``boernehave``, not ``børnehave``) and never translated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 INSTITUTION_NUMBER_PATTERN: Final = r"^[A-Z0-9]{6}$"
 # Canonical lowercase form only, so an id compares equal as a string everywhere
@@ -131,6 +132,15 @@ MONTH_PATTERN: Final = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 # A report older than this many days is stale: shown as such, and no longer
 # counted by the "has open places" filter.
 OPEN_PLACES_FRESH_DAYS: Final = 30
+
+
+# The portal's days (a report's day, closing days, "today") are Danish days.
+PORTAL_TIME_ZONE: Final = ZoneInfo("Europe/Copenhagen")
+
+
+def portal_day(moment: datetime) -> date:
+    """The Danish day ``moment`` (timezone-aware) falls on."""
+    return moment.astimezone(PORTAL_TIME_ZONE).date()
 
 
 def open_places_fresh(reported_on: date, today: date) -> bool:

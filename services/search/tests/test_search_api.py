@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,10 +15,9 @@ from dagkit.envelope import Envelope
 from dagkit.testing.clock import MovableClock
 from dagtilbud_contracts import institution
 from dagtilbud_contracts.registry import new_event
-from dagtilbud_contracts.vocabulary import OPEN_PLACES_FRESH_DAYS
+from dagtilbud_contracts.vocabulary import OPEN_PLACES_FRESH_DAYS, portal_day
 from search.bootstrap import context
 from search.domain.search import SearchQuery
-from search.service_layer.context import DANISH_TIME
 from search.testing.events import apply_all, institution_events, open_places, profile_event
 
 
@@ -92,7 +91,7 @@ def test_a_postcode_is_geocoded_and_an_unknown_one_gets_suggestions(app: Flask) 
 def open_now(hit: dict[str, Any], age_group: str) -> bool:
     """Whether the hit reports open places for ``age_group`` in a report at
     most 30 days old today, counted here by hand."""
-    today = datetime.now(DANISH_TIME).date()
+    today = portal_day(datetime.now(UTC))
     return any(
         place["age_group"] == age_group
         and place["status"] == "yes"

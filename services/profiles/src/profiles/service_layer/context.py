@@ -7,14 +7,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from dagtilbud_contracts.vocabulary import portal_day
 from profiles.service_layer.unit_of_work import ProfilesUnitOfWork
-
-# Days (a report's day, closing days) are the portal's, in Danish time.
-PORTAL_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 def utc_now() -> datetime:
@@ -30,7 +27,7 @@ class ProfilesContext:
     engine: Engine | None = None
 
     def today(self) -> date:
-        return self.clock().astimezone(PORTAL_TIME).date()
+        return portal_day(self.clock())
 
     def close(self) -> None:
         if self.engine is not None:

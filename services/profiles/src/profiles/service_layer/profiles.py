@@ -159,7 +159,9 @@ def _apply(
     now = ctx.clock()
     updated = current.edited(stored, now, editor.account_id, sent=stored)
     if not uow.profiles.save(updated, expected_version):
-        raise StaleVersion(expected_version + 1)
+        # Another edit landed since the read: name the version it left.
+        latest = uow.profiles.get(current.number)
+        raise StaleVersion(latest.version if latest else expected_version + 1)
     correlation_id = current_correlation_id()
     uow.changes.add(
         ProfileChange(

@@ -8,19 +8,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import redis
 from sqlalchemy import Engine
 
+from dagtilbud_contracts.vocabulary import portal_day
 from search.domain.geocoding import Geocoder
 from search.service_layer.searching import Searcher
 from search.service_layer.unit_of_work import SearchUnitOfWork
 
+
 # The portal's days are Denmark's: a report made on a day is that Danish day's.
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -40,7 +38,7 @@ class SearchContext:
     def today(self) -> date:
         """The day a search made now is made on, in Danish time: which reports
         of open places are still fresh."""
-        return self.clock().astimezone(DANISH_TIME).date()
+        return portal_day(self.clock())
 
     def close(self) -> None:
         """Give back the database connections and the Redis connection (end of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,12 @@ from dagkit.testing.events import publish as publish  # the tests and the bench 
 from dagtilbud_contracts import institution, profile, statistics
 from dagtilbud_contracts.examples import load_examples
 from dagtilbud_contracts.registry import new_event
-from dagtilbud_contracts.vocabulary import NORMERING_INDICATORS, normering_series_for_year
+from dagtilbud_contracts.vocabulary import (
+    NORMERING_INDICATORS,
+    normering_series_for_year,
+    portal_day,
+)
 from search.adapters.repository import SqlReadModel
-from search.service_layer.context import DANISH_TIME
 from search.service_layer.handlers import apply_events
 
 # services/search: the package is installed editable, its tests sit beside src/.
@@ -184,7 +187,7 @@ def generated_profile_events(numbers: list[str], today: date | None = None) -> l
     """Varied, valid profiles so every filter has something to find; open
     places are reported some days before ``today`` (the real one, in Danish
     time, by default)."""
-    today = today or datetime.now(DANISH_TIME).date()
+    today = today or portal_day(datetime.now(UTC))
     events = []
     for i, number in enumerate(numbers):
         meal = MEAL_VARIANTS[i % len(MEAL_VARIANTS)]

@@ -7,10 +7,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
+from dagtilbud_contracts.vocabulary import portal_day
 from web.domain.maps import Boundaries
 from web.service_layer.gateway import SearchGateway
 
@@ -24,13 +24,12 @@ class PageCache(Protocol):
 
 
 Clock = Callable[[], date]
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 def danish_today() -> date:
     """Today in Denmark, whatever the server's own time zone: a report made
     yesterday evening is a day old from midnight here."""
-    return datetime.now(DANISH_TIME).date()
+    return portal_day(datetime.now(UTC))
 
 
 class LazyBoundaries:
