@@ -54,7 +54,6 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -72,7 +71,7 @@ from dagkit.testing.events import publish
 from dagkit.testing.fixtures import temporary_database
 from dagkit.testing.infra import redis_database
 from dagkit.testing.procs import wait_for
-from dagkit.testing.tokens import TokenMint
+from dagkit.testing.tokens import JwksServer, TokenMint
 from dagtilbud_contracts import institution, profile
 from dagtilbud_contracts.registry import topic_for
 from search.testing.events import institution_event
@@ -186,36 +185,6 @@ def answers(url: str) -> bool:
         return False
     finally:
         client.close()
-
-
-class JwksServer:
-    """auth's ``/.well-known/jwks.json`` for the mint's keys, on a loopback port."""
-
-    def __init__(self, mint: TokenMint) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path != "/.well-known/jwks.json":
-                    self.send_error(404)
-                    return
-                body = json.dumps(mint.jwks()).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/.well-known/jwks.json"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(10)
 
 
 # ------------------------------------------------------------- processes
@@ -651,7 +620,7 @@ def start_system(
 
         mint = TokenMint()
         jwks = JwksServer(mint)
-        stack.callback(jwks.close)
+        stack.callback(jwks.stop)
 
         register_topic = f"system.{run_id}.{REGISTER_TOPIC}"
         profiles_topics = [register_topic]

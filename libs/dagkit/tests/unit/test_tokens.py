@@ -4,12 +4,9 @@ refetches and their rate limit are counted as requests the server saw."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from unittest import mock
 
@@ -17,7 +14,7 @@ import pytest
 from flask import Flask
 
 from dagkit import tokens
-from dagkit.testing.tokens import AUDIENCE, ISSUER, TokenMint, with_claims
+from dagkit.testing.tokens import AUDIENCE, ISSUER, JwksServer, TokenMint, with_claims
 from dagkit.tokens import (
     InvalidToken,
     Principal,
@@ -33,7 +30,6 @@ from dagkit.tokens import (
 from dagkit.web import create_service_app
 
 START = 1_800_000_000.0
-JWKS_PATH = "/.well-known/jwks.json"
 
 
 class Clock:
@@ -45,47 +41,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-class JwksServer:
-    """Serves a mint's JWK Set at /.well-known/jwks.json and counts requests."""
-
-    def __init__(self, mint: TokenMint) -> None:
-        self.mint = mint
-        self.requests = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path != JWKS_PATH:
-                    self.send_error(404)
-                    return
-                server.requests += 1
-                body = json.dumps(server.mint.jwks()).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host!s}:{port}{JWKS_PATH}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        self._running = True
-
-    def stop(self) -> None:
-        if self._running:
-            self._running = False
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join()
 
 
 @pytest.fixture

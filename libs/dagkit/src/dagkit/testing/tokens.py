@@ -14,9 +14,11 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, TypedDict, Unpack
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,6 +28,7 @@ from dagkit.tokens import TokenVerifier
 
 ISSUER: Final = "https://auth.dagtilbud.test"
 AUDIENCE: Final = "dagtilbud"
+JWKS_PATH: Final = "/.well-known/jwks.json"
 JWKS_URL: Final = "http://auth.dagtilbud.test/.well-known/jwks.json"
 _UNSET: Final[Any] = object()
 
@@ -202,3 +205,45 @@ def with_claims(token: str, **changes: Any) -> str:
     claims.update(changes)
     forged = b64url(json.dumps(claims, separators=(",", ":")).encode())
     return f"{header}.{forged}.{signature}"
+
+
+class JwksServer:
+    """Serves a mint's JWK Set at /.well-known/jwks.json on a loopback port
+    (``url``), as auth does, and counts the requests; ``stop()`` ends it."""
+
+    def __init__(self, mint: TokenMint) -> None:
+        self.mint = mint
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path != JWKS_PATH:
+                    self.send_error(404)
+                    return
+                server.requests += 1
+                body = json.dumps(server.mint.jwks()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        host, port = self._httpd.server_address[:2]
+        self.url = f"http://{host!s}:{port}{JWKS_PATH}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        self._running = True
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join()
