@@ -26,7 +26,8 @@ from werkzeug.exceptions import HTTPException
 
 from auth.adapters.orm import kit_tables
 from auth.adapters.password_hashing import PasswordHasher, load_refused_passwords
-from auth.api.accounts import BEARER, SECURITY_SCHEME, blp
+from auth.api.accounts import blp
+from auth.api.tokens import SECURITY_SCHEME
 from auth.domain.accounts import Account
 from auth.domain.credential_letters import BYTE_ORDER_MARK
 from auth.domain.passwords import PasswordPolicy
@@ -40,7 +41,7 @@ from dagkit.db import make_engine, make_session_factory
 from dagkit.envelope import Envelope
 from dagkit.migrations import upgrade
 from dagkit.testing.tokens import TokenMint
-from dagkit.tokens import install_token_verifier
+from dagkit.tokens import BEARER_SCHEME, install_token_verifier
 from dagkit.web import http_error_handler, install_context
 from dagtilbud_contracts import account as account_contract
 from dagtilbud_contracts import institution
@@ -172,7 +173,7 @@ def build_portal(engine: Engine) -> Portal:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api = Api(app)
-    api.spec.components.security_scheme(BEARER, SECURITY_SCHEME)
+    api.spec.components.security_scheme(BEARER_SCHEME, SECURITY_SCHEME)
     api.register_blueprint(blp)
     # As the kit's app does: errors keep the headers HTTP asks for (WWW-Authenticate).
     app.register_error_handler(HTTPException, http_error_handler(api))
@@ -593,5 +594,5 @@ def test_the_operations_are_documented_as_valid_openapi(portal: Portal) -> None:
     }
     letters = paths["/v1/letters"]["post"]
     assert set(letters["responses"]["200"]["content"]) == {"text/csv", "text/html"}
-    assert letters["security"] == [{BEARER: []}]
+    assert letters["security"] == [{BEARER_SCHEME: []}]
     assert {"401", "403", "406", "409", "422"} <= set(letters["responses"])
