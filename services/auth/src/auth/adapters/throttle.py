@@ -57,7 +57,8 @@ local function wait(key, reset, counter_free, counter_cap)
     lower = reset
   end
   local recent = redis.call('ZCOUNT', key, lower, '+inf')
-  if recent >= counter_free then
+  -- With no free failures, the first attempt has no failure to wait after.
+  if recent > 0 and recent >= counter_free then
     local pause = max_delay
     if recent - counter_free < 32 then
       pause = math.min(1000 * 2 ^ (recent - counter_free), max_delay)

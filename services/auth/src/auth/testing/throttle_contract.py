@@ -44,6 +44,13 @@ class ThrottleContract:
             fail(throttle, clock, "G18062", f"10.3.0.{i}")
         assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
 
+    def test_with_no_free_failures_the_first_attempt_goes_ahead(
+        self, make_throttle: MakeThrottle
+    ) -> None:
+        throttle, clock = make_throttle(LoginLimits(free_failures=0)), MovableClock()
+        fail(throttle, clock, "G18062", "10.0.0.1")
+        assert refused(throttle, clock, "G18062", "10.0.0.2") >= 1
+
     def test_usernames_count_in_any_case_and_unknown_ones_like_known_ones(
         self, make_throttle: MakeThrottle
     ) -> None:
