@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from dagkit.envelope import Envelope
 from dagkit.migrations import upgrade
 from dagkit.testing.clock import MovableClock
-from dagkit.testing.tokens import TokenMint
+from dagkit.testing.tokens import TokenMint, with_claims
 from profiles.app import create_app
 from profiles.bootstrap import build_context, context
 from profiles.config import load_settings
@@ -95,12 +95,20 @@ def as_who(mint: TokenMint) -> Callable[[str], dict[str, str]]:
     """The Authorization header of a named principal of the matrix: own
     (institution G10433 of København, 101), other (G20580, also 101),
     kommune (101), elsewhere (Frederiksberg, 147), admin, dst, anonymous,
-    expired."""
+    expired, forged (a genuine token with A's claims written in) and foreign
+    (A's claims signed by a key auth never published)."""
 
     def headers(who: str) -> dict[str, str]:
         claims: dict[str, Any]
         if who == "anonymous":
             return {}
+        if who == "forged":
+            # Another institution's genuine token with the claims changed to A's.
+            genuine = mint.access_token(role="institution", institution="G20580", municipality=101)
+            return {"Authorization": f"Bearer {with_claims(genuine, institution='G10433')}"}
+        if who == "foreign":
+            # A's claims, signed by a key auth never published.
+            return {"Authorization": f"Bearer {TokenMint().access_token(institution='G10433')}"}
         if who == "expired":
             claims = {"role": "admin", "sub": ACCOUNT["admin"], "expires_in": -120}
         elif who == "own":

@@ -17,7 +17,18 @@ from profiles.testing.builders import dagpleje_report, register_event, whole_pro
 
 from .conftest import Register
 
-WHO = ("own", "other", "kommune", "elsewhere", "dst", "admin", "anonymous", "expired")
+WHO = (
+    "own",
+    "other",
+    "kommune",
+    "elsewhere",
+    "dst",
+    "admin",
+    "anonymous",
+    "expired",
+    "forged",
+    "foreign",
+)
 PROFILE = "/v1/institutions/G10433/profile"
 DISTRICT = "/v1/municipalities/101/dagpleje/D40000"
 
@@ -30,6 +41,8 @@ EDITORS = {
     "admin": 200,
     "anonymous": 401,
     "expired": 401,
+    "forged": 401,
+    "foreign": 401,
 }
 MUNICIPAL = {**EDITORS, "own": 403}
 PUBLIC = dict.fromkeys(WHO, 200)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from dagkit.testing.clock import MovableClock
 from dagtilbud_contracts.registry import validate_event
 from profiles.adapters.orm import kit_tables, profile_changes
+from profiles.app import create_app
 from profiles.bootstrap import context
 from profiles.testing.builders import register_event, whole_profile
 
@@ -221,3 +222,26 @@ def test_history_pages_back(client: FlaskClient, as_who: Who, app: Flask) -> Non
     with context(app).uow() as uow:
         count = uow.session.execute(select(func.count()).select_from(profile_changes)).scalar_one()
     assert count == 5
+
+
+def test_a_database_away_is_a_503_to_wait_out_not_a_server_error(
+    profiles_settings: dict[str, Any], mint: Any, as_who: Who
+) -> None:
+    # Nothing listens on port 1: every connection is refused, as while
+    # PostgreSQL restarts.
+    away = {**profiles_settings, "database_url": "postgresql+psycopg://x:y@127.0.0.1:1/profiles"}
+    app = create_app(away, verifier=mint.verifier())
+    try:
+        client = app.test_client()
+        for answer in (
+            client.get(PATH),
+            client.patch(
+                PATH, json={"description": "x"}, headers={**as_who("own"), "If-Match": '"0"'}
+            ),
+        ):
+            assert answer.status_code == 503
+            assert answer.headers["Retry-After"] == "2"
+            assert answer.get_json()["message_da"].startswith("Tjenesten kan ikke svare")
+        assert client.get("/readyz").status_code == 503
+    finally:
+        context(app).close()

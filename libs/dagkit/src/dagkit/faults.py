@@ -11,7 +11,7 @@ from kafka import errors as kafka_errors
 from sqlalchemy import exc as sa_exc
 
 # Exceptions that say the other side cannot be reached or is not answering.
-_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
+TRANSIENT_TYPES: tuple[type[Exception], ...] = (
     sa_exc.OperationalError,  # connection refused or dropped, database locked, server closed
     sa_exc.InterfaceError,
     sa_exc.DisconnectionError,
@@ -33,7 +33,7 @@ def is_transient(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _TRANSIENT_TYPES):
+        if isinstance(current, TRANSIENT_TYPES):
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True

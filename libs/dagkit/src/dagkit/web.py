@@ -15,9 +15,10 @@ from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from dagkit.context import DatabaseContext
+from dagkit.faults import TRANSIENT_TYPES
 from dagkit.health import Check, database_check, kafka_check
 from dagkit.logging import configure_logging, new_correlation_id, set_correlation_id
 from dagkit.metrics import HTTP_REQUEST_SECONDS
@@ -136,8 +137,25 @@ def create_service_app(
     api = Api(app)
     api.register_blueprint(operations)
     app.register_error_handler(HTTPException, http_error_handler(api, error_keys))
+    for kind in TRANSIENT_TYPES:
+        app.register_error_handler(kind, _store_away)
     app.extensions["dagkit.api"] = api
     return app, api
+
+
+# How long a caller is asked to wait when a store or the broker is away.
+STORE_AWAY_RETRY_AFTER_S = 2
+
+
+def _store_away(exc: Exception) -> Any:
+    """A database or the broker away is no fault of the request: 503 with
+    Retry-After, in the app's own error shape, so a client waits and tries
+    again instead of reporting a server error. ``/readyz`` says not ready
+    meanwhile."""
+    log.warning("a store is away", extra={"error": type(exc).__name__, "path": request.path})
+    return current_app.handle_http_exception(
+        ServiceUnavailable(retry_after=STORE_AWAY_RETRY_AFTER_S)
+    )
 
 
 def create_database_app(
