@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -245,7 +245,3 @@ def test_the_refusal_message_names_the_fields(client: FlaskClient, as_who: Who) 
         problem["message_da"]
         == "Forespørgslens indhold er ikke gyldigt (ugyldig: opening_hours). Se errors."
     )
-
-
-def test_today_is_the_portal_s(clock: MovableClock) -> None:
-    assert isinstance(clock().date(), date)

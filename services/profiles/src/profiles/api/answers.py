@@ -12,7 +12,6 @@ from webargs.flaskparser import abort
 
 from profiles.service_layer.profiles import (
     NotPermitted,
-    ProfilesError,
     ReadOnly,
     Refused,
     StaleVersion,
@@ -92,5 +91,3 @@ def refusals(not_found: tuple[str, str] = NOT_FOUND) -> Iterator[None]:
         _refuse(409, CLOSED)
     except StaleVersion as exc:
         _refuse(412, STALE, headers={"ETag": etag(exc.current)})
-    except ProfilesError:  # pragma: no cover - every refusal has its branch above
-        raise
