@@ -1,18 +1,23 @@
 """Keeps the web service's English catalogue in step with its Danish pages.
 
-python -m tests.tools.translations write|check|compile
+python -m tests.tools.translations write|check|compile|fill FILE.json
 
 ``write`` extracts every Danish message from the code and templates and
 merges it into ``translations/en/LC_MESSAGES/messages.po`` (new messages get
 an empty translation to fill in); ``check`` fails when the catalogue lacks a
 message, keeps one no page uses any more, or has one untranslated or fuzzy;
 ``compile`` writes the .mo files the app loads (the virtualenv's set-up runs
-it, so the binary files are never committed).
+it, so the binary files are never committed); ``fill`` does ``write``, then
+takes the English of the messages a JSON object maps (Danish -> English, a
+list of two for a plural), then ``compile``, holding a lock on the catalogue
+so two runs at once do not lose each other's translations.
 """
 
 from __future__ import annotations
 
+import fcntl
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -90,8 +95,50 @@ def compile_catalogues() -> None:
             write_mo(handle, catalog)
 
 
+def fill(translations: dict[str, str | list[str]]) -> list[str]:
+    """``write``, the given translations in, ``compile``; the Danish messages
+    given that no page uses (misspelt, or not written yet)."""
+    lock_path = TRANSLATIONS / ".lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        write()
+        for language in LANGUAGES:
+            catalog = load(language)
+            unused = []
+            for danish, english in translations.items():
+                message = catalog.get(danish)
+                if message is None:
+                    plural = next(
+                        (m for m in catalog if isinstance(m.id, tuple) and m.id[0] == danish), None
+                    )
+                    message = plural
+                if message is None:
+                    unused.append(danish)
+                    continue
+                message.string = tuple(english) if isinstance(english, list) else english
+                message.flags.discard("fuzzy")
+            buffer = io.BytesIO()
+            write_po(
+                buffer,
+                catalog,
+                sort_output=True,
+                width=100,
+                include_lineno=False,
+                ignore_obsolete=True,
+            )
+            po_path(language).write_bytes(buffer.getvalue())
+        compile_catalogues()
+    return unused
+
+
 def main(argv: list[str]) -> int:
     mode = argv[1] if len(argv) > 1 else "check"
+    if mode == "fill":
+        with open(argv[2], encoding="utf-8") as handle:
+            unused = fill(json.load(handle))
+        for danish in unused:
+            print(f"not used by any page: {danish!r}")
+        return 0
     if mode == "write":
         write()
         return 0

@@ -1,6 +1,6 @@
 """The auth client against the real auth app over HTTP (its own database on
 PostgreSQL, its throttle on Redis): each way auth answers or fails becomes
-the one error the login pages know how to explain."""
+the one error the login, letters and users pages know how to explain."""
 
 from __future__ import annotations
 
@@ -8,29 +8,39 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 import requests
 from flask import Flask
+from sqlalchemy import delete, update
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from auth.adapters.orm import accounts
 from auth.adapters.password_hashing import PasswordHasher
 from auth.app import create_app
 from auth.bootstrap import build_context, context
 from auth.config import load_settings
+from auth.domain.accounts import AccountStatus, Role
 from auth.entrypoints.migrate import SERVICE_ROOT
 from auth.testing.doubles import make_account
+from dagkit.db import make_engine
 from dagkit.logging import correlation
 from dagkit.migrations import upgrade
 from web.adapters.auth_client import HttpAccountsGateway
 from web.service_layer.accounts_gateway import (
+    AccountNotAllowed,
+    AccountRefused,
     AuthUnavailable,
+    LettersRefused,
     LoginRefused,
     LoginThrottled,
     PasswordRefused,
     SessionEnded,
     Tokens,
+    UnknownMunicipality,
+    UsernameTaken,
 )
 
 PASSWORD = "hestene spiser hø om vinteren"
@@ -38,6 +48,17 @@ NEW_PASSWORD = "sommerfugle over engen ved åen"
 WRONG = "a wrong password here"
 
 Serve = Callable[..., str]
+
+# Besides G18062 (København, 101): the accounts the letters and users tests
+# act as and on, all with PASSWORD. G18064 has closed (its account disabled).
+OTHER_ACCOUNTS: tuple[dict[str, Any], ...] = (
+    {"username": "G18063", "municipality_code": 101, "display_name": "Solsikken"},
+    {"username": "G18064", "municipality_code": 101, "status": AccountStatus.DISABLED},
+    {"username": "F14700", "municipality_code": 147, "display_name": "Mælkebøtten"},
+    {"username": "kbh.dagtilbud", "role": Role.MUNICIPALITY, "municipality_code": 101},
+    {"username": "admin.portal", "role": Role.ADMIN},
+    {"username": "dst.analyse", "role": Role.DST},
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +76,8 @@ def serve_auth(
     hasher: PasswordHasher,
 ) -> Iterator[Serve]:
     """Serves a real auth app (settings from ``environ``) with the account
-    G18062 over HTTP on a loopback port; returns its base URL."""
+    G18062 and ``OTHER_ACCOUNTS`` over HTTP on a loopback port; returns its
+    base URL."""
     upgrade(SERVICE_ROOT, pg_database)
     started: list[tuple[Flask, BaseWSGIServer, threading.Thread]] = []
 
@@ -74,6 +96,10 @@ def serve_auth(
         ctx = context(app)
         with ctx.uow() as uow:
             uow.accounts.add(make_account(password=PASSWORD, hasher=hasher, now=ctx.clock()))
+            for fields in OTHER_ACCOUNTS:
+                uow.accounts.add(
+                    make_account(password=PASSWORD, hasher=hasher, now=ctx.clock(), **fields)
+                )
             uow.commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -213,8 +239,207 @@ def test_nothing_listening_is_unavailable() -> None:
         lambda: client.refresh("r"),
         lambda: client.logout("a", "r"),
         lambda: client.change_password("a", PASSWORD, NEW_PASSWORD),
+        lambda: client.me("a"),
+        lambda: client.municipality_institutions("a", 101),
+        lambda: client.issue_letters("a", ["G18062"]),
+        lambda: client.create_user("a", "dst", "dst.ny"),
+        lambda: client.audit("a"),
     ):
         with pytest.raises(AuthUnavailable):
             call()
     assert time.perf_counter() - started < 5
     client.close()
+
+
+# --- who is logged in ----------------------------------------------------------------------
+
+
+def test_me_says_who_the_token_speaks_for_and_its_status(
+    auth: HttpAccountsGateway, pg_database: str
+) -> None:
+    tokens = auth.login("G18063", PASSWORD)
+    account = auth.me(tokens.access_token)
+    assert account["username"] == "G18063"
+    assert account["role"] == "institution"
+    assert account["institution_number"] == "G18063"
+    assert account["municipality_code"] == 101
+    assert account["display_name"] == "Solsikken"
+    assert account["status"] == "active"
+    engine = make_engine(pg_database)
+    try:
+        with engine.begin() as conn:
+            # The register closed it meanwhile: the token is still valid, the account not.
+            conn.execute(
+                update(accounts).where(accounts.c.username == "G18063").values(status="disabled")
+            )
+        assert auth.me(tokens.access_token)["status"] == "disabled"
+        with engine.begin() as conn:
+            conn.execute(delete(accounts).where(accounts.c.username == "G18063"))
+    finally:
+        engine.dispose()
+    with pytest.raises(SessionEnded):
+        auth.me(tokens.access_token)  # the account is gone (404)
+    with pytest.raises(SessionEnded):
+        auth.me("not-a-token")
+
+
+# --- a municipality's institutions and its credential letters -----------------------------
+
+
+def test_a_municipality_lists_its_own_institution_accounts_only(
+    auth: HttpAccountsGateway,
+) -> None:
+    kommune = auth.login("kbh.dagtilbud", PASSWORD).access_token
+    listed = auth.municipality_institutions(kommune, 101)
+    assert listed["municipality_code"] == 101
+    rows = {row["institution_number"]: row for row in listed["institutions"]}
+    assert set(rows) == {"G18062", "G18063", "G18064"}
+    assert rows["G18064"]["status"] == "disabled"
+    assert rows["G18064"]["can_log_in"] is False
+    assert rows["G18062"]["password_issued"] is False
+    with pytest.raises(AccountNotAllowed):
+        auth.municipality_institutions(kommune, 147)
+    admin = auth.login("admin.portal", PASSWORD).access_token
+    other = auth.municipality_institutions(admin, 147)
+    assert [row["institution_number"] for row in other["institutions"]] == ["F14700"]
+    with pytest.raises(UnknownMunicipality) as unknown:
+        auth.municipality_institutions(admin, -1)
+    assert unknown.value.code == -1
+    institution = auth.login("G18062", PASSWORD).access_token
+    with pytest.raises(AccountNotAllowed):
+        auth.municipality_institutions(institution, 101)
+    with pytest.raises(SessionEnded):
+        auth.municipality_institutions("not-a-token", 101)
+
+
+def test_letters_give_new_passwords_that_log_in_and_never_show_in_a_repr(
+    auth: HttpAccountsGateway,
+) -> None:
+    kommune = auth.login("kbh.dagtilbud", PASSWORD).access_token
+    before = auth.login("G18062", PASSWORD)
+    issued = auth.issue_letters(kommune, ["G18062", "g18063"])
+    letters = issued["letters"]
+    assert [letter["institution_number"] for letter in letters] == ["G18062", "G18063"]
+    assert letters[1]["institution_name"] == "Solsikken"
+    assert letters[0]["municipality_name"] == "København"
+    assert letters[0]["login_url"].startswith("http")
+    assert issued["filename"].startswith("adgangsbreve-koebenhavn-")
+    assert issued["filename"].endswith(".csv")
+    assert issued["csv"].startswith("\ufeffInstitutionsnummer;")
+    passwords = [letter["password"] for letter in letters]
+    assert len(set(passwords)) == 2
+    for shown in (repr(issued), str(issued), repr(letters), str(letters[0])):
+        for password in passwords:
+            assert password not in shown
+    assert "G18062" in repr(issued)
+    # The new password logs in; the old one and the sessions before the letter are over.
+    assert auth.login("G18062", passwords[0]).expires_in_s == 900
+    with pytest.raises(LoginRefused):
+        auth.login("G18063", PASSWORD)
+    with pytest.raises(SessionEnded):
+        auth.refresh(before.refresh_token)
+
+
+def test_all_letters_go_to_the_open_institutions_of_the_municipality(
+    auth: HttpAccountsGateway,
+) -> None:
+    kommune = auth.login("kbh.dagtilbud", PASSWORD).access_token
+    issued = auth.issue_letters(kommune, None, all=True)
+    assert [letter["institution_number"] for letter in issued["letters"]] == ["G18062", "G18063"]
+    admin = auth.login("admin.portal", PASSWORD).access_token
+    with pytest.raises(LettersRefused) as unnamed:
+        auth.issue_letters(admin, None, all=True)  # an admin names the municipality
+    assert unnamed.value.status == 422
+    assert [p["field"] for p in unnamed.value.problems] == ["municipality"]
+    assert unnamed.value.problems[0]["da"].startswith("Angiv kommunen")
+    named = auth.issue_letters(admin, None, all=True, municipality=147)
+    assert [letter["institution_number"] for letter in named["letters"]] == ["F14700"]
+    with pytest.raises(AccountNotAllowed):
+        auth.issue_letters(kommune, None, all=True, municipality=147)
+
+
+def test_letters_refused_name_the_institutions_and_issue_none(
+    auth: HttpAccountsGateway,
+) -> None:
+    kommune = auth.login("kbh.dagtilbud", PASSWORD).access_token
+    with pytest.raises(LettersRefused) as elsewhere:
+        auth.issue_letters(kommune, ["G18062", "F14700", "ZZ9999"])
+    assert elsewhere.value.status == 403
+    assert set(elsewhere.value.institutions) == {"F14700", "ZZ9999"}
+    reason = elsewhere.value.institutions["F14700"]
+    assert reason["en"].startswith("Unknown, or not")
+    assert reason["da"].startswith("Ukendt, eller ikke")
+    assert elsewhere.value.message_en.startswith("No letters were issued")
+    with pytest.raises(LettersRefused) as closed:
+        auth.issue_letters(kommune, ["G18062", "G18064"])
+    assert closed.value.status == 409
+    assert closed.value.institutions == {
+        "G18064": {"en": "The institution has closed.", "da": "Institutionen er lukket."}
+    }
+    # Nothing was issued: the old password still logs in.
+    assert auth.login("G18062", PASSWORD).expires_in_s == 900
+    with pytest.raises(LettersRefused) as malformed:
+        auth.issue_letters(kommune, ["not a number"])
+    assert malformed.value.status == 422
+    assert malformed.value.problems[0]["field"] == "institutions"
+    assert malformed.value.problems[0]["da"]
+    for who in ("G18062", "dst.analyse"):
+        token = auth.login(who, PASSWORD).access_token
+        with pytest.raises(AccountNotAllowed):
+            auth.issue_letters(token, ["G18062"])
+    with pytest.raises(SessionEnded):
+        auth.issue_letters("not-a-token", ["G18062"])
+
+
+# --- users and the audit trail --------------------------------------------------------------
+
+
+def test_an_admin_creates_users_with_a_one_time_password(auth: HttpAccountsGateway) -> None:
+    admin = auth.login("admin.portal", PASSWORD).access_token
+    created = auth.create_user(
+        admin, "municipality", "aarhus.dagtilbud", municipality_code=751, display_name="Aarhus"
+    )
+    assert created["username"] == "aarhus.dagtilbud"
+    assert created["role"] == "municipality"
+    assert created["municipality_code"] == 751
+    assert created["status"] == "active"
+    assert created["password"] not in repr(created)
+    assert auth.me(auth.login("aarhus.dagtilbud", created["password"]).access_token)["role"] == (
+        "municipality"
+    )
+    with pytest.raises(UsernameTaken) as taken:
+        auth.create_user(admin, "dst", "Aarhus.Dagtilbud")
+    assert taken.value.status == 409
+    assert taken.value.problems == [
+        {"field": "username", "en": "The username is taken.", "da": "Brugernavnet er optaget."}
+    ]
+    with pytest.raises(AccountRefused) as wrong_scope:
+        auth.create_user(admin, "dst", "dst.ny", municipality_code=751)
+    assert not isinstance(wrong_scope.value, UsernameTaken)
+    assert [p["field"] for p in wrong_scope.value.problems] == ["municipality_code"]
+    assert wrong_scope.value.problems[0]["da"].startswith("En kommunebruger")
+    with pytest.raises(AccountRefused) as short:
+        auth.create_user(admin, "dst", "ab")  # refused by auth's schema
+    assert short.value.problems[0]["field"] == "username"
+    assert short.value.problems[0]["da"] != short.value.problems[0]["en"]
+    for who in ("kbh.dagtilbud", "G18062"):
+        token = auth.login(who, PASSWORD).access_token
+        with pytest.raises(AccountNotAllowed):
+            auth.create_user(token, "dst", "dst.ny")
+
+
+def test_the_audit_trail_shows_what_was_done(auth: HttpAccountsGateway) -> None:
+    kommune = auth.login("kbh.dagtilbud", PASSWORD).access_token
+    auth.issue_letters(kommune, ["G18063"])
+    records = auth.audit(kommune)["records"]
+    assert records[0]["action"] == "credentials_issued"
+    assert records[0]["municipality_code"] == 101
+    assert len(auth.audit(kommune, limit=1)["records"]) == 1
+    admin = auth.login("admin.portal", PASSWORD).access_token
+    assert auth.audit(admin)["records"]
+    with pytest.raises(AccountNotAllowed):
+        auth.audit(auth.login("dst.analyse", PASSWORD).access_token)
+    with pytest.raises(AccountRefused):
+        auth.audit(admin, limit=0)
+    with pytest.raises(SessionEnded):
+        auth.audit("not-a-token")

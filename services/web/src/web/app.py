@@ -9,20 +9,27 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask, Response, render_template, request, url_for
 from flask_compress import Compress
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from dagkit.health import redis_check
 from dagkit.logging import configure_logging
+from dagkit.tokens import VerifierUnavailable
 from dagkit.web import create_service_app, install_context
 from web.api import blueprints, labels
 from web.api.i18n import install_i18n
 from web.api.pages import pages_blueprint
 from web.api.security import install_security_headers
-from web.bootstrap import build_context
+from web.api.session import behind_login, install_sessions, no_store
+from web.bootstrap import build_context, secret_key
 from web.config import SERVICE, load_settings
+from web.service_layer.accounts_gateway import AuthUnavailable
 from web.service_layer.gateway import SearchUnavailable
+from web.service_layer.imports_gateway import ImportsUnavailable
+from web.service_layer.profiles_gateway import ProfilesUnavailable
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -57,6 +64,7 @@ def create_app(settings: Mapping[str, Any] | None = None, ctx: Any = None) -> Fl
         COMPRESS_MIN_SIZE=500,
     )
     install_context(app, ctx)
+    install_sessions(app, settings, secret_key(settings))
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     install_i18n(app)
@@ -109,6 +117,29 @@ def _install_error_pages(app: Flask) -> None:
             mimetype="text/html",
         )
 
+    def service_away(error: Exception) -> Any:
+        # A page behind login whose backing service (or the session store)
+        # is away; forms catch this themselves and keep what was typed.
+        log.warning("backing service away", extra={"error": type(error).__name__})
+        response = Response(
+            render_template("pages/service_away.html", labels=labels),
+            status=503,
+            headers={"Retry-After": "30"},
+            mimetype="text/html",
+        )
+        return no_store(response) if behind_login(request.path) else response
+
+    def csrf_refused(error: CSRFError) -> Any:
+        # A form without its token, or one from a session that has ended.
+        log.info("form refused: %s", error.description)
+        return no_store(
+            Response(
+                render_template("pages/form_expired.html", labels=labels),
+                status=400,
+                mimetype="text/html",
+            )
+        )
+
     def server_error(error: Exception) -> Any:
         log.exception("page failed")
         return Response(
@@ -119,4 +150,14 @@ def _install_error_pages(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(SearchUnavailable, search_unavailable)
+    app.register_error_handler(CSRFError, csrf_refused)
+    for away in (
+        AuthUnavailable,
+        ProfilesUnavailable,
+        ImportsUnavailable,
+        VerifierUnavailable,
+        redis.ConnectionError,
+        redis.TimeoutError,
+    ):
+        app.register_error_handler(away, service_away)
     app.register_error_handler(Exception, server_error)

@@ -14,7 +14,15 @@ from web.adapters.page_cache import NoPageCache
 from web.app import create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
-from web.testing.fakes import SHIPPED_BOUNDARIES, FakeClock, FakeSearchGateway
+from web.testing.fakes import (
+    SHIPPED_BOUNDARIES,
+    FakeAccountsGateway,
+    FakeClock,
+    FakeImportsGateway,
+    FakeProfilesGateway,
+    FakeSearchGateway,
+)
+from web.testing.sessions import fake_verifier, use_memory_sessions
 
 
 @pytest.fixture
@@ -28,13 +36,45 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(search: FakeSearchGateway, clock: FakeClock) -> Flask:
-    settings = load_settings({"LOG_LEVEL": "WARNING"})
+def accounts() -> FakeAccountsGateway:
+    return FakeAccountsGateway()
+
+
+@pytest.fixture
+def profiles(accounts: FakeAccountsGateway) -> FakeProfilesGateway:
+    return FakeProfilesGateway(accounts)
+
+
+@pytest.fixture
+def imports() -> FakeImportsGateway:
+    return FakeImportsGateway()
+
+
+@pytest.fixture
+def app(
+    search: FakeSearchGateway,
+    clock: FakeClock,
+    accounts: FakeAccountsGateway,
+    profiles: FakeProfilesGateway,
+    imports: FakeImportsGateway,
+    tmp_path: Path,
+) -> Flask:
+    settings = load_settings(
+        {"LOG_LEVEL": "WARNING", "DATA_DIR": str(tmp_path), "WEB_ACCOUNT_CHECK_SECONDS": "0"}
+    )
     ctx = WebContext(
-        search=search, page_cache=NoPageCache(), boundaries=SHIPPED_BOUNDARIES, today=clock
+        search=search,
+        page_cache=NoPageCache(),
+        boundaries=SHIPPED_BOUNDARIES,
+        today=clock,
+        accounts=accounts,
+        profiles=profiles,
+        imports=imports,
+        verify_token=fake_verifier(accounts),
     )
     app = create_app(settings, ctx=ctx)
     app.config["TESTING"] = True
+    use_memory_sessions(app)
     return app
 
 

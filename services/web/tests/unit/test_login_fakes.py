@@ -6,12 +6,17 @@ from __future__ import annotations
 import pytest
 
 from web.service_layer.accounts_gateway import (
+    AccountNotAllowed,
+    AccountRefused,
     AccountsGateway,
     AuthUnavailable,
+    LettersRefused,
     LoginRefused,
     LoginThrottled,
     PasswordRefused,
     SessionEnded,
+    UnknownMunicipality,
+    UsernameTaken,
 )
 from web.service_layer.profiles_gateway import (
     EditRejected,
@@ -142,3 +147,113 @@ def test_a_municipality_reports_dagpleje_and_sees_completeness() -> None:
     institution, institution_token = logged_in("G20580")
     with pytest.raises(NotAllowed):
         institution.completeness(institution_token, 751)
+
+
+def signed_in(auth: FakeAccountsGateway, username: str) -> str:
+    return auth.login(username, FAKE_PASSWORD).access_token
+
+
+def test_me_and_a_closed_institution() -> None:
+    auth = FakeAccountsGateway()
+    token = signed_in(auth, "G20580")
+    me = auth.me(token)
+    assert (me["username"], me["role"], me["status"]) == ("G20580", "institution", "active")
+    assert (me["institution_number"], me["municipality_code"]) == ("G20580", 751)
+    auth.accounts["g20580"]["status"] = "disabled"
+    assert auth.me(token)["status"] == "disabled"
+    with pytest.raises(LoginRefused):
+        auth.login("C75100", FAKE_PASSWORD)  # closed: its account is disabled
+    del auth.accounts["g20580"]
+    with pytest.raises(SessionEnded):
+        auth.me(token)
+
+
+def test_a_municipality_sees_its_own_institution_accounts() -> None:
+    auth = FakeAccountsGateway()
+    kommune = signed_in(auth, "kommune751")
+    rows = auth.municipality_institutions(kommune, 751)["institutions"]
+    assert [r["institution_number"] for r in rows] == ["C75100", "G20580", "G20581"]
+    assert [r["can_log_in"] for r in rows] == [False, True, True]
+    with pytest.raises(AccountNotAllowed):
+        auth.municipality_institutions(kommune, 101)
+    admin = signed_in(auth, "admin")
+    [other] = auth.municipality_institutions(admin, 101)["institutions"]
+    assert other["institution_number"] == "G10433"
+    with pytest.raises(UnknownMunicipality):
+        auth.municipality_institutions(admin, -1)
+
+
+def test_letters_give_passwords_that_log_in_and_never_show_in_a_repr() -> None:
+    auth = FakeAccountsGateway()
+    kommune = signed_in(auth, "kommune751")
+    before = auth.login("G20580", FAKE_PASSWORD)
+    issued = auth.issue_letters(kommune, ["g20580", "G20581"])
+    letters = issued["letters"]
+    assert [letter["institution_number"] for letter in letters] == ["G20580", "G20581"]
+    assert letters[0]["municipality_name"] == "Aarhus"
+    assert issued["filename"] == "adgangsbreve-aarhus-2026-04-20.csv"
+    assert issued["csv"].startswith("\ufeffInstitutionsnummer;")
+    for letter in letters:
+        assert letter["password"] in issued["csv"]
+        assert letter["password"] not in repr(issued)
+        assert letter["password"] not in str(letters)
+    assert auth.login("G20580", letters[0]["password"]).expires_in_s == 900
+    with pytest.raises(SessionEnded):
+        auth.refresh(before.refresh_token)
+    assert auth.audit(kommune)["records"][0]["action"] == "credentials_issued"
+    everyone = auth.issue_letters(kommune, None, all=True)
+    assert [letter["institution_number"] for letter in everyone["letters"]] == [
+        "G20580",
+        "G20581",
+    ]
+
+
+def test_letters_refused_name_the_institutions_and_issue_none() -> None:
+    auth = FakeAccountsGateway()
+    kommune = signed_in(auth, "kommune751")
+    with pytest.raises(LettersRefused) as elsewhere:
+        auth.issue_letters(kommune, ["G20580", "G10433", "ZZ9999"])
+    assert elsewhere.value.status == 403
+    assert set(elsewhere.value.institutions) == {"G10433", "ZZ9999"}
+    assert elsewhere.value.institutions["G10433"]["da"].startswith("Ukendt")
+    with pytest.raises(LettersRefused) as closed:
+        auth.issue_letters(kommune, ["G20580", "C75100"])
+    assert (closed.value.status, list(closed.value.institutions)) == (409, ["C75100"])
+    assert auth.login("G20580", FAKE_PASSWORD)  # nothing was issued
+    with pytest.raises(LettersRefused) as unnamed:
+        auth.issue_letters(signed_in(auth, "admin"), None, all=True)
+    assert [p["field"] for p in unnamed.value.problems] == ["municipality"]
+    with pytest.raises(AccountNotAllowed):
+        auth.issue_letters(kommune, None, all=True, municipality=101)
+    for who in ("G20580", "dst"):
+        with pytest.raises(AccountNotAllowed):
+            auth.issue_letters(signed_in(auth, who), ["G20580"])
+
+
+def test_an_admin_creates_users() -> None:
+    auth = FakeAccountsGateway()
+    admin = signed_in(auth, "admin")
+    created = auth.create_user(admin, "municipality", "kbh.dagtilbud", municipality_code=101)
+    assert (created["role"], created["municipality_code"], created["status"]) == (
+        "municipality",
+        101,
+        "active",
+    )
+    assert created["password"] not in repr(created)
+    token = auth.login("kbh.dagtilbud", created["password"]).access_token
+    assert auth.me(token)["municipality_code"] == 101
+    with pytest.raises(UsernameTaken) as taken:
+        auth.create_user(admin, "dst", "KBH.dagtilbud")
+    assert taken.value.problems[0]["da"] == "Brugernavnet er optaget."
+    with pytest.raises(AccountRefused) as scope:
+        auth.create_user(admin, "dst", "dst.ny", municipality_code=101)
+    assert scope.value.problems[0]["field"] == "municipality_code"
+    with pytest.raises(AccountRefused) as number_like:
+        auth.create_user(admin, "dst", "G20599")
+    assert number_like.value.problems[0]["field"] == "username"
+    with pytest.raises(AccountNotAllowed):
+        auth.create_user(token, "dst", "dst.ny")
+    records = auth.audit(admin)["records"]
+    assert records[0]["action"] == "account_created"
+    with pytest.raises(AccountNotAllowed):
+        auth.audit(signed_in(auth, "dst"))

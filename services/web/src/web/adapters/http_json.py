@@ -42,7 +42,13 @@ class JsonHttp:
         params: Mapping[str, Any] | None = None,
         access_token: str | None = None,
         headers: Mapping[str, str] | None = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        timeout_s: float | None = None,
     ) -> requests.Response:
+        """``data`` and ``files`` send a form (multipart with ``files``) instead
+        of ``json``; ``timeout_s`` replaces the client's timeout for this call
+        (an upload's body takes longer than a question)."""
         sent = {"Accept": "application/json", **(headers or {})}
         correlation_id = current_correlation_id()
         if correlation_id:
@@ -55,8 +61,10 @@ class JsonHttp:
                 self._base + path,
                 json=json,
                 params=params,
+                data=data,
+                files=files,
                 headers=sent,
-                timeout=self._timeout,
+                timeout=self._timeout if timeout_s is None else timeout_s,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:

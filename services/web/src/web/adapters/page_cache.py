@@ -15,7 +15,21 @@ import redis
 log = logging.getLogger(__name__)
 
 PREFIX = "web:page:"
+# A page held back: while this key lives, its address is rendered fresh
+# every time and not kept (see ``forget``).
+HOLD_PREFIX = "web:page-hold:"
 RETRY_AFTER_S = 2.0
+# How long an edited institution's pages are rendered fresh: longer than
+# search takes to apply the edit, so no parent's visit in between caches the
+# page as it was.
+HOLD_S = 15
+
+
+def page_of(key: str) -> str:
+    """The page a cache key is for, in any language and with any query:
+    ``/en/institution/G20580?x=1`` is ``/institution/G20580``."""
+    path = key.split("?", 1)[0]
+    return path[3:] if path.startswith("/en/") else path
 
 
 class RedisPageCache:
@@ -37,9 +51,11 @@ class RedisPageCache:
         if not self._usable():
             return None
         try:
-            value = self._redis.get(PREFIX + key)
+            value, held = self._redis.mget(PREFIX + key, HOLD_PREFIX + page_of(key))
         except redis.RedisError as exc:
             self._failed(exc)
+            return None
+        if held is not None:
             return None
         return value if isinstance(value, bytes) else None
 
@@ -47,8 +63,24 @@ class RedisPageCache:
         if not self._usable():
             return
         try:
+            if self._redis.exists(HOLD_PREFIX + page_of(key)):
+                return
             self._redis.set(PREFIX + key, page, ex=self._ttl)
         except redis.RedisError as exc:
+            self._failed(exc)
+
+    def forget(self, page: str) -> None:
+        """An edit changed ``page`` (``/institution/G20580``): drop it in
+        every language and with every query, and render it fresh for the
+        next ``HOLD_S`` seconds."""
+        try:
+            self._redis.set(HOLD_PREFIX + page, b"1", ex=HOLD_S)
+            for pattern in (f"{PREFIX}{page}?*", f"{PREFIX}/en{page}?*"):
+                keys = list(self._redis.scan_iter(match=pattern, count=500))
+                if keys:
+                    self._redis.delete(*keys)
+        except redis.RedisError as exc:
+            # The page is at most PAGE_CACHE_SECONDS old; the edit itself is saved.
             self._failed(exc)
 
     def close(self) -> None:
@@ -62,6 +94,9 @@ class NoPageCache:
         return None
 
     def put(self, key: str, page: bytes) -> None:
+        return None
+
+    def forget(self, page: str) -> None:
         return None
 
     def close(self) -> None:

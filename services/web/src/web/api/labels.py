@@ -184,3 +184,10 @@ LANGUAGES = {
     "hi": _l("Hindi"),
     "ta": _l("Tamil"),
 }
+
+ROLES = {
+    "institution": _l("institution"),
+    "municipality": _l("kommune"),
+    "dst": _l("Danmarks Statistik"),
+    "admin": _l("administrator"),
+}

@@ -14,6 +14,7 @@ from dagtilbud_contracts.vocabulary import INSTITUTION_NUMBER_PATTERN
 from web.api import labels
 from web.api.caching import cached_page
 from web.api.i18n import ENGLISH_PREFIX, page_url
+from web.api.routing import ROUTES, self_service_modules
 from web.api.schemas import LIST_FIELDS, NationalPageSchema, SearchPageSchema, load_query
 from web.bootstrap import context
 from web.domain import shortlist as sl
@@ -261,4 +262,7 @@ def pages_blueprint(language: str) -> Blueprint:
     )
     for rule, endpoint, view in PAGES:
         blueprint.add_url_rule(rule, endpoint, cached_page(view), methods=["GET"])
+    self_service_modules()
+    for route in ROUTES:
+        blueprint.add_url_rule(route.rule, route.endpoint, route.view, methods=list(route.methods))
     return blueprint

@@ -10,15 +10,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from dagkit.tokens import Principal, VerifierUnavailable
 from dagtilbud_contracts.vocabulary import portal_day
 from web.domain.maps import Boundaries
+from web.service_layer.accounts_gateway import AccountsGateway, AuthUnavailable
 from web.service_layer.gateway import SearchGateway
+from web.service_layer.imports_gateway import ImportsGateway, ImportsUnavailable
+from web.service_layer.profiles_gateway import ProfilesGateway, ProfilesUnavailable
 
 
 class PageCache(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
     def put(self, key: str, page: bytes) -> None: ...
+
+    def forget(self, page: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -49,6 +55,24 @@ class LazyBoundaries:
         return self._value
 
 
+class Absent:
+    """A service this context was built without (a parents'-pages-only test,
+    a bench): every call fails as when the service is away."""
+
+    def __init__(self, unavailable: type[Exception]) -> None:
+        self._unavailable = unavailable
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            raise self._unavailable(name)
+
+        return call
+
+
+def _no_verifier(token: str) -> Principal:
+    raise VerifierUnavailable("no verifier configured")
+
+
 @dataclass(frozen=True)
 class WebContext:
     search: SearchGateway
@@ -59,6 +83,12 @@ class WebContext:
     # Which day it is (closing days to come, open places that are stale);
     # tests hand in a clock they move.
     today: Clock = danish_today
+    # The pages behind login: auth (logging in, letters, users), profiles
+    # (editing) and ingest (uploads), and the check of an access token.
+    accounts: AccountsGateway = field(default_factory=lambda: Absent(AuthUnavailable))
+    profiles: ProfilesGateway = field(default_factory=lambda: Absent(ProfilesUnavailable))
+    imports: ImportsGateway = field(default_factory=lambda: Absent(ImportsUnavailable))
+    verify_token: Callable[[str], Principal] = _no_verifier
 
     def close(self) -> None:
         for close in self.closers:
