@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import Flask
 
 from dagkit.tokens import verifier_from_settings
@@ -21,6 +22,8 @@ from web.adapters.ingest_client import HttpImportsGateway
 from web.adapters.page_cache import NoPageCache, RedisPageCache
 from web.adapters.profiles_client import HttpProfilesGateway
 from web.adapters.search_client import HttpSearchGateway
+from web.adapters.sessions import RedisSessions
+from web.adapters.token_check import token_check
 from web.domain.maps import Boundaries
 from web.service_layer.context import LazyBoundaries, WebContext
 
@@ -50,8 +53,18 @@ def build_context(settings: Mapping[str, Any]) -> WebContext:
         accounts=accounts,
         profiles=profiles,
         imports=imports,
-        verify_token=verifier.verify,
+        verify_token=token_check(verifier),
     )
+
+
+def session_store(
+    app: Flask, settings: Mapping[str, Any], opens: Callable[[str], bool]
+) -> RedisSessions:
+    """The sessions behind login, in Redis; a Redis away is answered 503."""
+    client = redis.Redis.from_url(
+        settings["redis_url"], socket_timeout=2.0, socket_connect_timeout=2.0
+    )
+    return RedisSessions(app, client, opens=opens)
 
 
 SECRET_KEY_FILE = "web-secret.key"  # noqa: S105 - a file name, not a secret

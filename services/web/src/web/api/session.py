@@ -16,16 +16,14 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
-import redis
 from flask import Flask, abort, current_app, g, redirect, request, session
 from flask.sessions import SessionMixin
 from flask_session.base import ServerSideSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
-from web.adapters.sessions import RedisSessions
 from web.api.i18n import ENGLISH_PREFIX, current_language, page_url
-from web.bootstrap import context
+from web.bootstrap import context, session_store
 from web.service_layer import signing_in
 from web.service_layer.signing_in import SignedIn
 
@@ -65,10 +63,7 @@ def install_sessions(app: Flask, settings: Mapping[str, Any], secret_key: str) -
         WTF_CSRF_SSL_STRICT=secure,
         ACCOUNT_CHECK_SECONDS=settings["account_check_s"],
     )
-    client = redis.Redis.from_url(
-        settings["redis_url"], socket_timeout=2.0, socket_connect_timeout=2.0
-    )
-    app.session_interface = RedisSessions(app, client, opens=behind_login)
+    app.session_interface = session_store(app, settings, opens=behind_login)
     csrf.init_app(app)
 
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from dagkit.tokens import Principal, VerifierUnavailable
 from dagtilbud_contracts.vocabulary import portal_day
 from web.domain.maps import Boundaries
 from web.service_layer.accounts_gateway import AccountsGateway, AuthUnavailable
 from web.service_layer.gateway import SearchGateway
 from web.service_layer.imports_gateway import ImportsGateway, ImportsUnavailable
 from web.service_layer.profiles_gateway import ProfilesGateway, ProfilesUnavailable
+from web.service_layer.signing_in import TokenClaims, Verify
 
 
 class PageCache(Protocol):
@@ -69,8 +69,8 @@ class Absent:
         return call
 
 
-def _no_verifier(token: str) -> Principal:
-    raise VerifierUnavailable("no verifier configured")
+def _no_verifier(token: str) -> TokenClaims:
+    raise AuthUnavailable("no verifier configured")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class WebContext:
     accounts: AccountsGateway = field(default_factory=lambda: Absent(AuthUnavailable))
     profiles: ProfilesGateway = field(default_factory=lambda: Absent(ProfilesUnavailable))
     imports: ImportsGateway = field(default_factory=lambda: Absent(ImportsUnavailable))
-    verify_token: Callable[[str], Principal] = _no_verifier
+    verify_token: Verify = _no_verifier
 
     def close(self) -> None:
         for close in self.closers:

@@ -12,7 +12,6 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagkit.tokens import InvalidToken, Principal
 from web.service_layer.accounts_gateway import AccountsGateway, SessionEnded, Tokens
 
 # An access token this close to its end is renewed before a page uses it, so
@@ -21,7 +20,25 @@ RENEW_BEFORE_S = 60
 
 ROLES = ("institution", "municipality", "dst", "admin")
 
-Verify = Callable[[str], Principal]
+
+class TokenRefused(Exception):
+    """The access token is not (or no longer) valid."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a verified access token says (the kit's verifier, adapted)."""
+
+    subject: str
+    role: str
+    municipality: int | None
+    institution: str | None
+
+
+# Verifies an access token: its claims, or TokenRefused; a verifier that
+# cannot judge now (auth's keys unreachable) raises its own error, which the
+# app answers with 503.
+Verify = Callable[[str], TokenClaims]
 Session = MutableMapping[str, Any]
 
 # The session's keys (one place, so a page cannot invent its own).
@@ -100,7 +117,7 @@ def current(
             _keep(session, accounts.refresh(session[REFRESH]), now)
         try:
             principal = verify(session[ACCESS])
-        except InvalidToken:
+        except TokenRefused:
             # A key rotated or a token revoked: one renewal, then it is over.
             _keep(session, accounts.refresh(session[REFRESH]), now)
             principal = verify(session[ACCESS])
@@ -109,7 +126,7 @@ def current(
             if account.get("status", "active") != "active":
                 raise SessionEnded()
             session[CHECKED_AT] = now
-    except (SessionEnded, InvalidToken):
+    except (SessionEnded, TokenRefused):
         session.clear()
         return None
     return SignedIn(

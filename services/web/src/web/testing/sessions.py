@@ -4,35 +4,31 @@ access tokens, and a test client that logs in through the login page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from dagkit.tokens import InvalidToken, Principal
 from web.adapters.sessions import MemorySessions
 from web.api.session import behind_login
+from web.service_layer.signing_in import TokenClaims, TokenRefused, Verify
 from web.testing.fakes import FAKE_PASSWORD, FakeAccountsGateway
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def fake_verifier(accounts: FakeAccountsGateway) -> Callable[[str], Principal]:
+def fake_verifier(accounts: FakeAccountsGateway) -> Verify:
     """What ``dagkit.tokens.TokenVerifier.verify`` says of the fake's tokens:
     the account's claims while the token is issued and not logged out."""
 
-    def verify(token: str) -> Principal:
+    def verify(token: str) -> TokenClaims:
         claims = accounts.principal(token)
         if claims is None:
-            raise InvalidToken("unknown token")
-        return Principal(
+            raise TokenRefused("unknown token")
+        return TokenClaims(
             subject=claims["sub"],
             role=claims["role"],
             municipality=claims.get("municipality"),
             institution=claims.get("institution"),
-            token_id=token,
-            expires_at=datetime.now(UTC) + timedelta(minutes=15),
         )
 
     return verify
