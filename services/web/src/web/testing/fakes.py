@@ -13,13 +13,13 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dagtilbud_contracts.municipalities import MUNICIPALITIES
-from dagtilbud_contracts.vocabulary import INDICATORS
+from dagtilbud_contracts.vocabulary import INDICATORS, open_places_fresh
 from web.adapters.boundaries import load_boundaries_geojson
 from web.config import DEFAULT_REFERENCE_DIR
 from web.domain.maps import Boundaries
@@ -707,6 +707,8 @@ class FakeProfilesGateway:
         self.accounts = accounts or FakeAccountsGateway()
         # When every edit is saved: FakeClock's day, at eight in the morning.
         self.saved_at = f"{FakeClock.START.isoformat()}T08:00:00+00:00"
+        # The day completeness counts ages and stale open places from.
+        self.today = FakeClock.START
         self.down = False
         self.calls: list[tuple[str, Any]] = []
         self.institutions: dict[str, dict[str, Any]] = {}
@@ -935,11 +937,21 @@ class FakeProfilesGateway:
                     "filled": filled,
                     "missing": missing,
                     "newest_edit_at": stored["updated_at"],
-                    "newest_edit_age_days": None,
-                    "open_places_stale": False,
+                    "newest_edit_age_days": _age_days(stored["updated_at"], self.today),
+                    "open_places_stale": any(
+                        not open_places_fresh(date.fromisoformat(report["reported_on"]), self.today)
+                        for report in stored.get("open_places") or []
+                        if report.get("reported_on")
+                    ),
                 }
             )
         return {"municipality_code": code, "institutions": institutions}
+
+
+def _age_days(saved_at: str | None, today: date) -> int | None:
+    if not saved_at:
+        return None
+    return (today - datetime.fromisoformat(saved_at).date()).days
 
 
 # --- ingest, for the upload pages ---------------------------------------------------------
