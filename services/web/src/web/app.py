@@ -62,6 +62,8 @@ def create_app(settings: Mapping[str, Any] | None = None, ctx: Any = None) -> Fl
         COMPRESS_LEVEL=6,
         COMPRESS_BR_LEVEL=5,
         COMPRESS_MIN_SIZE=500,
+        # An upload's form fields beside its file fit in the 64 KiB over.
+        MAX_CONTENT_LENGTH=settings["max_upload_bytes"] + 64 * 1024,
     )
     install_context(app, ctx)
     install_sessions(app, settings, secret_key(settings))

@@ -24,6 +24,7 @@ from web.adapters.profiles_client import HttpProfilesGateway
 from web.adapters.search_client import HttpSearchGateway
 from web.adapters.sessions import RedisSessions
 from web.adapters.token_check import token_check
+from web.adapters.upload_store import RedisUploadStore
 from web.domain.maps import Boundaries
 from web.service_layer.context import LazyBoundaries, WebContext
 
@@ -44,16 +45,25 @@ def build_context(settings: Mapping[str, Any]) -> WebContext:
     profiles = HttpProfilesGateway(settings["profiles_url"], timeout)
     imports = HttpImportsGateway(settings["ingest_url"], timeout, settings["upload_timeout_s"])
     verifier = verifier_from_settings(settings)
+    uploads = RedisUploadStore.from_url(settings["redis_url"], settings["max_upload_bytes"])
     return WebContext(
         search=search,
         page_cache=cache,
         boundaries=boundaries,
         settings=dict(settings),
-        closers=(search.close, cache.close, accounts.close, profiles.close, imports.close),
+        closers=(
+            search.close,
+            cache.close,
+            accounts.close,
+            profiles.close,
+            imports.close,
+            uploads.close,
+        ),
         accounts=accounts,
         profiles=profiles,
         imports=imports,
         verify_token=token_check(verifier),
+        uploads=uploads,
     )
 
 

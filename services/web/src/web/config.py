@@ -56,6 +56,14 @@ class WebSettingsSchema(TokenSettingsSchema, RedisSettingsSchema):
         load_default=120.0,
         validate=validate.Range(min=1, max=900),
     )
+    # The largest file an upload page takes (ingest's own limit,
+    # INGEST_MAX_UPLOAD_BYTES, by default); a larger request is refused (413)
+    # before it is read.
+    max_upload_bytes = fields.Integer(
+        data_key="WEB_MAX_UPLOAD_BYTES",
+        load_default=50 * 1024 * 1024,
+        validate=validate.Range(min=1024, max=1024 * 1024 * 1024),
+    )
     # Signs the forms' CSRF tokens; every worker and replica must share it.
     # Unset: a key made once and kept in DATA_DIR (a single machine's runs).
     secret_key = fields.String(

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from web.adapters.page_cache import NoPageCache
+from web.adapters.upload_store import MemoryUploadStore
 from web.app import create_app
 from web.config import load_settings
 from web.service_layer.context import WebContext
@@ -46,8 +47,13 @@ def profiles(accounts: FakeAccountsGateway) -> FakeProfilesGateway:
 
 
 @pytest.fixture
-def imports() -> FakeImportsGateway:
-    return FakeImportsGateway()
+def imports(accounts: FakeAccountsGateway) -> FakeImportsGateway:
+    return FakeImportsGateway(accounts)
+
+
+@pytest.fixture
+def uploads() -> MemoryUploadStore:
+    return MemoryUploadStore()
 
 
 @pytest.fixture
@@ -57,6 +63,7 @@ def app(
     accounts: FakeAccountsGateway,
     profiles: FakeProfilesGateway,
     imports: FakeImportsGateway,
+    uploads: MemoryUploadStore,
     tmp_path: Path,
 ) -> Flask:
     settings = load_settings(
@@ -71,6 +78,7 @@ def app(
         profiles=profiles,
         imports=imports,
         verify_token=fake_verifier(accounts),
+        uploads=uploads,
     )
     app = create_app(settings, ctx=ctx)
     app.config["TESTING"] = True

@@ -17,6 +17,7 @@ from web.service_layer.gateway import SearchGateway
 from web.service_layer.imports_gateway import ImportsGateway, ImportsUnavailable
 from web.service_layer.profiles_gateway import ProfilesGateway, ProfilesUnavailable
 from web.service_layer.signing_in import TokenClaims, Verify
+from web.service_layer.uploads import UploadStore
 
 
 class PageCache(Protocol):
@@ -89,6 +90,8 @@ class WebContext:
     profiles: ProfilesGateway = field(default_factory=lambda: Absent(ProfilesUnavailable))
     imports: ImportsGateway = field(default_factory=lambda: Absent(ImportsUnavailable))
     verify_token: Verify = _no_verifier
+    # A file between its dry run and its real run.
+    uploads: UploadStore = field(default_factory=lambda: Absent(ImportsUnavailable))  # type: ignore[assignment]
 
     def close(self) -> None:
         for close in self.closers:
