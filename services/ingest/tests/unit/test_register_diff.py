@@ -78,6 +78,11 @@ def test_each_kind_of_change_is_told_apart() -> None:
         {"institution_number": "A00005", "name": "Bikuben"},
         {"institution_number": "A00004", "name": "Troldehuset"},
     ]
+    # Every change counted in its municipality (all of them in one here).
+    codes = {c.payload["municipality_code"] for c in diff.changes}
+    assert summary["by_municipality"] == [
+        {"municipality_code": code, "added": 1, "changed": 1, "closed": 2} for code in codes
+    ]
 
 
 def test_a_missing_active_institution_is_closed_with_its_last_state() -> None:

@@ -38,6 +38,10 @@ def test_a_file_updates_the_figures_it_holds_and_leaves_the_others() -> None:
     summary = diff.summary()
     assert (summary["changed_figures"], summary["unchanged_figures"]) == (3, 1)
     assert summary["municipalities"] == 3
+    assert summary["by_municipality"] == [
+        {"municipality_code": code, "changed": 1, "removed": 0, "years": [2023]}
+        for code in (101, 147, 751)
+    ]
     assert summary["changed_samples"][0] == {
         "municipality_code": 101,
         "indicator": "normering_3_5",
@@ -61,6 +65,9 @@ def test_a_missing_value_withdraws_a_held_figure_and_is_never_stored() -> None:
     assert diff.municipalities == {147}
     assert diff.summary()["removed_samples"] == [
         {"municipality_code": 147, "indicator": "normering_0_2", "year": 2023}
+    ]
+    assert diff.summary()["by_municipality"] == [
+        {"municipality_code": 147, "changed": 0, "removed": 1, "years": [2023]}
     ]
 
 

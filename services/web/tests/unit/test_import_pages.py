@@ -121,7 +121,9 @@ def test_a_dry_run_shows_what_the_file_changes_per_municipality(
     text = page_text(page.text)
     assert "Prøvekørsel af register.csv" in text
     assert "Prøvekørsel: filen er gyldig." in text
-    assert row_of(page.text, "municipality-751") == ["Aarhus", "–", "–", "1"]
+    # Added, changed, closed: ingest's own count per municipality.
+    assert row_of(page.text, "municipality-751") == ["Aarhus", "0", "1", "1"]
+    assert row_of(page.text, "municipality-461") == ["Odense", "1", "0", "0"]
     assert row_of(page.text, "municipality-total") == ["Hele landet", "1", "1", "1"]
     assert "G20000 Institution 0" in text  # which one closes
     assert "G46100 Ny Børnehave" in text

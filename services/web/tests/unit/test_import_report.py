@@ -223,3 +223,25 @@ def test_progress_of_an_import() -> None:
     assert done.rows_done == 5
     assert done.percent == 100
     assert progress_of({"status": "failed"}).as_json()["done"] is True
+
+
+def test_a_statistics_dry_run_says_what_changes_per_municipality() -> None:
+    report = read_report(
+        {
+            "outcome": "dry_run",
+            "kind": "statistics",
+            "diff": {
+                "changed_figures": 3,
+                "removed_figures": 1,
+                "unchanged_figures": 10,
+                "municipalities": 2,
+                "by_municipality": [
+                    {"municipality_code": 751, "changed": 2, "removed": 1, "years": [2024, 2023]},
+                    {"municipality_code": 101, "changed": 1, "removed": 0, "years": [2024]},
+                ],
+            },
+        }
+    )
+    assert report is not None
+    rows = [(r.name, r.changed, r.removed, r.years) for r in report.figures_by_municipality]
+    assert rows == [("Aarhus", 2, 1, (2023, 2024)), ("København", 1, 0, (2024,))]

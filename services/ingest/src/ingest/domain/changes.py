@@ -51,6 +51,18 @@ class RegisterDiff:
                 {"institution_number": c.number, "name": c.payload["name"]}
                 for c in matching[:sample_size]
             ]
+        # Per municipality, so a clerk sees where a file adds, changes and
+        # closes before it runs.
+        per: dict[int, dict[str, int]] = {}
+        labels = {"registered": "added", "updated": "changed", "closed": "closed"}
+        for change in self.changes:
+            counts = per.setdefault(
+                change.payload["municipality_code"], {"added": 0, "changed": 0, "closed": 0}
+            )
+            counts[labels[change.event]] += 1
+        out["by_municipality"] = [
+            {"municipality_code": code, **counts} for code, counts in sorted(per.items())
+        ]
         return out
 
 
@@ -180,7 +192,33 @@ class StatisticsDiff:
                 {"municipality_code": code, "indicator": indicator, "year": year}
                 for code, indicator, year in self.removed[:sample_size]
             ],
+            "by_municipality": self._by_municipality(),
         }
+
+    def _by_municipality(self) -> list[dict[str, Any]]:
+        """Per municipality: how many figures change and go, and of which years."""
+        per: dict[int, dict[str, Any]] = {}
+
+        def entry(code: int) -> dict[str, Any]:
+            return per.setdefault(code, {"changed": 0, "removed": 0, "years": set()})
+
+        for figure in self.changed:
+            found = entry(figure.municipality_code)
+            found["changed"] += 1
+            found["years"].add(figure.year)
+        for code, _, year in self.removed:
+            found = entry(code)
+            found["removed"] += 1
+            found["years"].add(year)
+        return [
+            {
+                "municipality_code": code,
+                "changed": found["changed"],
+                "removed": found["removed"],
+                "years": sorted(found["years"]),
+            }
+            for code, found in sorted(per.items())
+        ]
 
 
 def left_without_figures(

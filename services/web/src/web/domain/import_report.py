@@ -145,6 +145,18 @@ class FigureChange:
 
 
 @dataclass(frozen=True)
+class MunicipalityFigures:
+    """How many of a municipality's figures a statistics file changes or
+    withdraws, and of which years."""
+
+    code: int
+    name: str
+    changed: int
+    removed: int
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ClosureGuard:
     """The mass-closure guard's verdict on a register (ingest's
     INGEST_MAX_CLOSURE_PCT): closing more than ``limit_pct`` of the active
@@ -187,6 +199,7 @@ class ImportReport:
     unchanged_figures: int = 0
     municipalities_changed: int = 0
     figures: tuple[FigureChange, ...] = ()
+    figures_by_municipality: tuple[MunicipalityFigures, ...] = ()
     closures: ClosureGuard | None = None
 
     def summary(self, language: str) -> str:
@@ -354,6 +367,27 @@ def _figures(diff: Mapping[str, Any]) -> tuple[FigureChange, ...]:
     return tuple(changes)
 
 
+def _figures_by_municipality(diff: Mapping[str, Any]) -> tuple[MunicipalityFigures, ...]:
+    rows = []
+    for entry in _mappings(diff.get("by_municipality")):
+        code = _int(entry.get("municipality_code"))
+        if code is None:
+            continue
+        listed = entry.get("years")
+        years: list[Any] = listed if isinstance(listed, list) else []
+        rows.append(
+            MunicipalityFigures(
+                code=code,
+                name=municipality_name(code),
+                changed=_count(entry.get("changed")),
+                removed=_count(entry.get("removed")),
+                years=tuple(sorted(y for y in (_int(v) for v in years) if y is not None)),
+            )
+        )
+    rows.sort(key=lambda row: (row.name, row.code))
+    return tuple(rows)
+
+
 def read_report(report: Mapping[str, Any] | None) -> ImportReport | None:
     """ingest's report of an import as the pages show it; None before it has one."""
     if not isinstance(report, Mapping):
@@ -399,6 +433,7 @@ def read_report(report: Mapping[str, Any] | None) -> ImportReport | None:
             unchanged_figures=_count(diff.get("unchanged_figures")),
             municipalities_changed=_count(diff.get("municipalities")),
             figures=_figures(diff),
+            figures_by_municipality=_figures_by_municipality(diff),
         )
         if base["kind"] is None:
             base["kind"] = "statistics"

@@ -1425,6 +1425,20 @@ class FakeImportsGateway:
             diff[f"{label}_samples"] = [
                 {"institution_number": n, "name": source[n]["name"]} for n in numbers[:SAMPLE_SIZE]
             ]
+        per: dict[int, dict[str, int]] = {}
+        for label, numbers, source in (
+            ("added", added, new),
+            ("changed", changed, new),
+            ("closed", closed, current),
+        ):
+            for n in numbers:
+                counts = per.setdefault(
+                    source[n]["municipality_code"], {"added": 0, "changed": 0, "closed": 0}
+                )
+                counts[label] += 1
+        diff["by_municipality"] = [
+            {"municipality_code": code, **counts} for code, counts in sorted(per.items())
+        ]
         before: dict[int, int] = {}
         for known in current.values():
             before[known["municipality_code"]] = before.get(known["municipality_code"], 0) + 1
@@ -1528,4 +1542,13 @@ class FakeImportsGateway:
                 for (code, indicator, year), value in changed[:SAMPLE_SIZE]
             ],
             "removed_samples": [],
+            "by_municipality": [
+                {
+                    "municipality_code": code,
+                    "changed": sum(1 for (c, _, _), _ in changed if c == code),
+                    "removed": 0,
+                    "years": sorted({y for (c, _, y), _ in changed if c == code}),
+                }
+                for code in sorted({key[0] for key, _ in changed})
+            ],
         }
