@@ -109,7 +109,7 @@ def _install_error_pages(app: Flask) -> None:
         for key, value in error.get_headers():
             if key.lower() != "content-type":
                 response.headers[key] = value
-        return response
+        return no_store(response) if behind_login(request.path) else response
 
     def search_unavailable(error: SearchUnavailable) -> Any:
         return Response(
