@@ -20,12 +20,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from web.api import labels
-from web.api.i18n import page_url
+from web.api.i18n import in_page_language, page_url
 from web.api.routing import behind_login
 from web.api.session import (
     account,
     home_url,
-    in_english,
     no_store,
     renew_session_id,
     requires_login,
@@ -198,7 +197,7 @@ def change_password() -> Response:
                         field = problem.get("field") or "new_password"
                         if field not in ("current_password", "new_password"):
                             field = "new_password"
-                        errors.setdefault(field, []).append(_in_language(problem))
+                        errors.setdefault(field, []).append(in_page_language(problem))
                 except (SessionEnded, AccountNotAllowed):
                     session.clear()
                     return redirect(_logged_out_url())
@@ -212,10 +211,6 @@ def change_password() -> Response:
     return render_page(
         "pages/account/password.html", status, form=form, errors=errors, notice=notice
     )
-
-
-def _in_language(reason: dict[str, Any]) -> str:
-    return str(reason.get("en") if in_english() else reason.get("da") or reason.get("en"))
 
 
 @behind_login("/selvbetjening", "account_home")

@@ -6,7 +6,7 @@ page has one stable, shareable address per language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,16 @@ def current_language() -> str:
     if request.blueprint is None and request.path.startswith(ENGLISH_PREFIX + "/"):
         return "en"
     return DEFAULT_LANGUAGE
+
+
+def in_page_language(reason: Any) -> str:
+    """A backing service's reason, ``{"en": ..., "da": ...}``, in the page's
+    language (the other one when it lacks this one); any other value as text."""
+    if isinstance(reason, Mapping):
+        english, danish = reason.get("en"), reason.get("da")
+        first = english if current_language() == "en" else danish
+        return str(first or english or danish or "")
+    return str(reason)
 
 
 def page_url(endpoint: str, **values: Any) -> str:

@@ -24,9 +24,9 @@ from dagtilbud_contracts.municipalities import MUNICIPALITIES
 from dagtilbud_contracts.vocabulary import SUBSTITUTE_CARE_KINDS
 from web.api import labels
 from web.api.account import render_page
-from web.api.i18n import page_url
+from web.api.i18n import in_page_language, page_url
 from web.api.routing import behind_login
-from web.api.session import account, in_english, login_url, no_store, requires_login
+from web.api.session import account, login_url, no_store, requires_login
 from web.bootstrap import context
 from web.domain import completeness, letters
 from web.domain.text import danish_sort_key
@@ -89,14 +89,6 @@ def _refused_by_profiles(refused: NotAllowed) -> Response:
     if refused.must_log_in:
         return redirect(login_url(next_path=request.full_path.rstrip("?")))
     abort(403)
-
-
-def _in_language(reason: Any) -> str:
-    """A backing service's reason, ``{"en", "da"}``, in the page's language."""
-    if isinstance(reason, Mapping):
-        english, danish = reason.get("en"), reason.get("da")
-        return str((english if in_english() else danish) or english or danish or "")
-    return str(reason)
 
 
 def _institution_accounts(current: SignedIn, code: int) -> list[dict[str, Any]]:
@@ -420,7 +412,7 @@ def _reasons(node: Any) -> list[str]:
     """Every reason in a branch of profiles' error tree, in the page's language."""
     if isinstance(node, Mapping):
         if "da" in node or "en" in node:
-            return [_in_language(node)]
+            return [in_page_language(node)]
         return [reason for child in node.values() for reason in _reasons(child)]
     if isinstance(node, list | tuple):
         return [reason for child in node for reason in _reasons(child)]
@@ -646,14 +638,14 @@ def letters_page(code: int) -> Response:
             409 if refused.institutions else 422,
             notice="refused",
             refused=[
-                {"number": n, "name": names.get(n) or n, "reason": _in_language(why)}
+                {"number": n, "name": names.get(n) or n, "reason": in_page_language(why)}
                 for n, why in refused.institutions.items()
             ],
-            refused_problems=[_in_language(p) for p in refused.problems]
+            refused_problems=[in_page_language(p) for p in refused.problems]
             or (
                 []
                 if refused.institutions
-                else [_in_language({"en": refused.message_en, "da": refused.message_da})]
+                else [in_page_language({"en": refused.message_en, "da": refused.message_da})]
             ),
         )
     except AccountNotAllowed:
