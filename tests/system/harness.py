@@ -26,10 +26,10 @@ Every process runs in a session of its own, so a test can SIGKILL a
 gunicorn master together with its workers; each one's output goes to a file
 that a failing test shows.
 
-The consumer entrypoints of both services name their group and topics in
+The consumer entrypoints of the services name their group and topics in
 code (no setting changes them), so this module also starts a service's
 consumer with others: ``python -m tests.system.harness consumer
-profiles|search GROUP TOPIC...`` runs ``dagkit.runtime.run_consumer`` with
+profiles|search|auth GROUP TOPIC...`` runs ``dagkit.runtime.run_consumer`` with
 the service's settings and its own ``consumer_spec`` given that group and
 those topics: the same loop, handlers, settings, health endpoints and signal
 handling as ``python -m <service>.entrypoints.consumer``.
@@ -82,7 +82,8 @@ SEARCH_ROOT = ROOT / "services" / "search"
 REGISTER_TOPIC = topic_for(institution.REGISTERED)
 PROFILE_TOPIC = topic_for(profile.UPDATED)
 # Redis databases: the services' tests use 1, the bench 2, the browser tests 3
-# and 4; the system tests 5 and the profile-edit bench 6.
+# and 4; the system tests 5 and the profile-edit bench 6; the whole portal's
+# browser journeys 7 and its edit bench 8 (tests/system/portal.py).
 SYSTEM_TESTS_REDIS_DB = 5
 # Where the institutions a run registers lie, a few hundred metres apart: on
 # Bornholm, 4.7 km from the nearest unit of the shipped register (which other
@@ -734,6 +735,12 @@ def run_service_consumer(service: str, group: str, topics: Sequence[str]) -> Non
         from search.service_layer.rebuild import consumer_spec as search_spec
 
         run_consumer(SEARCH, search_settings(), search_spec(topics, group))
+    elif service == "auth":
+        from auth.config import SERVICE as AUTH
+        from auth.config import load_settings as auth_settings
+        from auth.service_layer.handlers import consumer_spec as auth_spec
+
+        run_consumer(AUTH, auth_settings(), auth_spec(topics, group))
     else:
         raise SystemExit(f"no consumer of {service!r}")
 
@@ -741,7 +748,7 @@ def run_service_consumer(service: str, group: str, topics: Sequence[str]) -> Non
 def main(argv: Sequence[str]) -> None:
     if len(argv) < 4 or argv[0] != "consumer":
         raise SystemExit(
-            "usage: python -m tests.system.harness consumer profiles|search GROUP TOPIC..."
+            "usage: python -m tests.system.harness consumer profiles|search|auth GROUP TOPIC..."
         )
     run_service_consumer(argv[1], argv[2], argv[3:])
 

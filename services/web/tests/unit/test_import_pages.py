@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from web.adapters.page_cache import NoPageCache
 from web.adapters.upload_store import MemoryUploadStore
 from web.api import imports_pages
 from web.service_layer.accounts_gateway import AuthUnavailable
@@ -643,3 +645,37 @@ def test_auth_down_keeps_what_was_typed(
     assert '<option value="461" selected>' in answer.text
     assert "login-tjenesten ikke svarer" in page_text(answer.text)
     assert "Loggen kan ikke vises lige nu." in page_text(answer.text)
+
+
+def test_a_finished_statistics_import_drops_the_municipality_pages_from_the_cache(
+    client: FlaskClient,
+    imports: FakeImportsGateway,
+    uploads: MemoryUploadStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forgotten: list[str] = []
+    monkeypatch.setattr(NoPageCache, "forget", lambda self, page: forgotten.append(page))
+    imports.created_at = datetime.now(UTC).isoformat()  # finished just now
+    signed_in(client)
+    page = dry_run(client, STATISTICS, "tal.csv")
+    assert forgotten == []  # a dry run changes no page
+    location = run(client, page.text).headers["Location"]
+    client.get(location + "/status")
+    assert forgotten == []  # still running
+    client.get(location + "/status")
+    assert sorted(forgotten) == ["/kommune/101", "/kommune/751", "/kommuner"]
+
+
+def test_an_old_import_leaves_the_cache_alone(
+    client: FlaskClient,
+    imports: FakeImportsGateway,
+    uploads: MemoryUploadStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forgotten: list[str] = []
+    monkeypatch.setattr(NoPageCache, "forget", lambda self, page: forgotten.append(page))
+    imports.steps = 0
+    signed_in(client)
+    page = dry_run(client, STATISTICS, "tal.csv")
+    client.get(run(client, page.text).headers["Location"])
+    assert forgotten == []  # finished on the fake's day, long ago

@@ -29,7 +29,7 @@ from web.api.i18n import number, page_url
 from web.api.routing import behind_login
 from web.api.session import account, in_english, login_url, no_store, requires_login
 from web.bootstrap import context
-from web.domain.import_report import ImportReport, progress_of, read_report
+from web.domain.import_report import ImportReport, pages_changed, progress_of, read_report
 from web.service_layer.accounts_gateway import (
     AccountNotAllowed,
     AccountRefused,
@@ -449,7 +449,31 @@ def import_progress(import_id: str) -> Response:
         run = _get(import_id)
     except ImportNotAllowed as refused:
         abort(refused.status)
-    return no_store(jsonify(progress_of(run).as_json()))
+    progress = progress_of(run)
+    if progress.done:
+        _forget_changed_pages(run)
+    return no_store(jsonify(progress.as_json()))
+
+
+# After this long, an import's pages have long been renewed by the cache itself.
+FORGET_WITHIN_S = 120
+
+
+def _forget_changed_pages(run: Document) -> None:
+    """The first looks at a just-finished statistics import drop the pages
+    its figures change from the page cache, so the new figures show at once
+    (the cache holds them back until search has them)."""
+    finished = run.get("finished_at")
+    try:
+        age_s = time.time() - datetime.fromisoformat(str(finished)).timestamp()
+    except ValueError:
+        return
+    report = read_report(run.get("report"))
+    if report is None or age_s > FORGET_WITHIN_S:
+        return
+    cache = context().page_cache
+    for page in pages_changed(report):
+        cache.forget(page)
 
 
 def _detail_page(
@@ -462,6 +486,8 @@ def _detail_page(
 ) -> Response:
     progress = progress_of(run)
     report = read_report(run.get("report")) if progress.done else None
+    if progress.done:
+        _forget_changed_pages(run)
     runnable_token: str | None = None
     if run.get("dry_run") and token:
         store = upload_store()

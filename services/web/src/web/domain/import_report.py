@@ -438,3 +438,12 @@ def read_report(report: Mapping[str, Any] | None) -> ImportReport | None:
         if base["kind"] is None:
             base["kind"] = "statistics"
     return ImportReport(**base)
+
+
+def pages_changed(report: ImportReport) -> tuple[str, ...]:
+    """The parents' pages an accepted statistics import changes: each
+    municipality's page and the overview of all (an institution page shows
+    its municipality's figures too, and waits out its cache time)."""
+    if report.outcome != "accepted" or not report.is_statistics:
+        return ()
+    return (*(f"/kommune/{row.code}" for row in report.figures_by_municipality), "/kommuner")
