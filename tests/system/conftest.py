@@ -4,15 +4,14 @@ its processes wrote."""
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.system.harness import PROCFILE_GUNICORN, System, start_system
 from tests.system.portal import Portal, start_portal
-from web.testing.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, BrowserGuard
+from web.testing.browser import AXE_JS, DESKTOP, BrowserGuard, shared_chromium
 
 # The tail of each process's output a failing test shows.
 SHOWN_OUTPUT_CHARS = 20_000
@@ -74,20 +73,9 @@ def pytest_runtest_makereport_portal(
 
 @pytest.fixture(scope="session")
 def portal_chromium() -> Iterator[Browser]:
-    """Debian's chromium, headless, through Playwright (no browser download)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run deploy/local/browser (make browser)")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
+    """Debian's chromium, headless, shared with every browser test of this run."""
+    with shared_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, text
 
 from dagkit.relay import OutboxRelay, relay_producer
-from dagkit.testing import expect_events
+from dagkit.testing import end_offsets, expect_events
 from ingest.adapters.orm import dataset_versions, institutions, kit_tables
 from ingest.domain.imports import ImportRun, ImportStatus
 from ingest.service_layer import drop_folder
@@ -136,6 +136,9 @@ def test_accepted_imports_reach_kafka_through_the_relay(
     ctx: IngestContext, run_import: Run, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     rows = register_rows()[:50]
+    # The topic is shared with every other run on this broker: read only what
+    # comes after this point.
+    start = end_offsets(kafka_bootstrap, "ingest.institutions.v1")
     run = run_import(write_register(tmp_path / "small.csv", rows))
     relay = OutboxRelay(
         engine_of(ctx),
@@ -151,5 +154,6 @@ def test_accepted_imports_reach_kafka_through_the_relay(
         50,
         where=lambda e: e.correlationid == run.correlation_id,
         settle_seconds=0.5,
+        start=start,
     )
     assert {r.key for r in received} == {row["id"] for row in rows}

@@ -21,15 +21,13 @@ from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from dagkit.testing.fixtures import temporary_database
 from dagkit.testing.infra import redis_database
 from search.testing.events import load_shipped_data
 from web.testing.browser import (
     AXE_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     ROOT,
     SCREENSHOTS,
@@ -37,6 +35,7 @@ from web.testing.browser import (
     Server,
     Violation,
     run_axe,
+    shared_chromium,
     take_screenshots,
 )
 
@@ -117,20 +116,9 @@ def web_server(
 # ------------------------------------------------------------------ browser
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
-    """Debian's chromium, headless, through Playwright (no browser download)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run deploy/local/browser (make browser)")
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
+    """Debian's chromium, headless, shared with every browser test of this run."""
+    with shared_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

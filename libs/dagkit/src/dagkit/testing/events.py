@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +24,11 @@ class ReceivedEvent:
 
 
 class EventCollector:
-    """Reads a topic from its beginning without joining a consumer group."""
+    """Reads a topic from its beginning (or from ``start``, offsets per
+    partition taken with ``end_offsets`` before the events were made)
+    without joining a consumer group."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, start: Mapping[int, int] | None = None) -> None:
         self.topic = topic
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap.split(","),
@@ -34,9 +36,12 @@ class EventCollector:
             auto_offset_reset="earliest",
             fetch_max_wait_ms=100,
         )
-        partitions = self._partitions()
-        self.consumer.assign([TopicPartition(topic, p) for p in partitions])
+        partitions = [TopicPartition(topic, p) for p in self._partitions()]
+        self.consumer.assign(partitions)
         self.consumer.seek_to_beginning()
+        for partition in partitions:
+            if start and partition.partition in start:
+                self.consumer.seek(partition, start[partition.partition])
         self.received: list[ReceivedEvent] = []
 
     def _partitions(self, timeout: float = 15.0) -> list[int]:
@@ -72,6 +77,23 @@ class EventCollector:
         self.consumer.close()
 
 
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Where each partition of ``topic`` ends now: hand it to
+    ``expect_events(start=...)`` to read only what comes after, however much
+    a shared topic already holds."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), enable_auto_commit=False)
+    try:
+        deadline = time.monotonic() + 15.0
+        found = consumer.partitions_for_topic(topic)
+        while not found and time.monotonic() < deadline:
+            time.sleep(0.1)
+            found = consumer.partitions_for_topic(topic)
+        partitions = [TopicPartition(topic, p) for p in sorted(found or ())]
+        return {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
+    finally:
+        consumer.close()
+
+
 def expect_events(
     bootstrap: str,
     topic: str,
@@ -80,13 +102,15 @@ def expect_events(
     timeout: float = 30.0,
     settle_seconds: float = 1.0,
     where: Callable[[Envelope], bool] | None = None,
+    start: Mapping[int, int] | None = None,
 ) -> list[ReceivedEvent]:
-    """Exactly ``count`` events (matching ``where``) are on ``topic``.
+    """Exactly ``count`` events (matching ``where``) are on ``topic`` (after
+    ``start``, see ``end_offsets``).
 
     Waits up to ``timeout`` for them, then ``settle_seconds`` more to catch any
     that should not be there, and fails with what it saw otherwise.
     """
-    collector = EventCollector(bootstrap, topic)
+    collector = EventCollector(bootstrap, topic, start)
 
     def matching(events: list[ReceivedEvent]) -> list[ReceivedEvent]:
         return [e for e in events if where is None or where(e.envelope)]

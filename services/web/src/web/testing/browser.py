@@ -14,12 +14,23 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Route, ViewportSize
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    Route,
+    ViewportSize,
+    sync_playwright,
+)
 
 from dagkit.testing.procs import wait_for
 
@@ -211,3 +222,38 @@ def take_screenshots(page: Page, folder: Path, name: str) -> list[Path]:
         if before is not None:
             page.set_viewport_size(before)
     return saved
+
+
+# ------------------------------------------------------------------ browser
+_SHARED: dict[str, Any] = {}
+
+
+@contextmanager
+def shared_chromium() -> Iterator[Browser]:
+    """Debian's chromium, headless, through Playwright (no browser download),
+    one per test process: Playwright's sync API allows one running instance
+    per thread, and the parents' browser tests and the portal's journeys
+    both hold theirs for the whole session. Closed when its last user is done."""
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: run deploy/local/browser (make browser)")
+    if not _SHARED:
+        playwright = sync_playwright().start()
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+        except BaseException:
+            playwright.stop()
+            raise
+        _SHARED.update(playwright=playwright, browser=browser, users=0)
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] == 0:
+            try:
+                _SHARED["browser"].close()
+            finally:
+                _SHARED["playwright"].stop()
+                _SHARED.clear()
