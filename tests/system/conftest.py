@@ -4,14 +4,13 @@ its processes wrote."""
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from tests.system.harness import PROCFILE_GUNICORN, System, start_system
 from tests.system.portal import Portal, start_portal
-from web.testing.browser import AXE_JS, DESKTOP, BrowserGuard, shared_chromium
+from web.testing.browser import AXE_JS, BrowserGuard, page_opener, shared_chromium
 
 # The tail of each process's output a failing test shows.
 SHOWN_OUTPUT_CHARS = 20_000
@@ -104,26 +103,10 @@ def open_page(
     """``open_page(**options)``: a page in a fresh browser context (its own
     cookies: one person) on the portal's web service (relative URLs go to
     it), at desktop size, in Danish; options are Playwright's context options."""
-    contexts: list[BrowserContext] = []
-
-    def make(**options: Any) -> Page:
-        settings: dict[str, Any] = {
-            "base_url": portal.web_url,
-            "viewport": DESKTOP,
-            "locale": "da-DK",
-            "timezone_id": "Europe/Copenhagen",
-            "service_workers": "block",
-            **options,
-        }
-        context = portal_chromium.new_context(**settings)
-        context.set_default_timeout(PORTAL_ACTION_TIMEOUT_MS)
-        portal_guard.attach(context)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_opener(
+        portal_chromium, portal.web_url, portal_guard, PORTAL_ACTION_TIMEOUT_MS
+    ) as make:
+        yield make
 
 
 @pytest.fixture(scope="session")

@@ -17,23 +17,22 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from dagkit.testing.fixtures import temporary_database
 from dagkit.testing.infra import redis_database
 from search.testing.events import load_shipped_data
 from web.testing.browser import (
     AXE_JS,
-    DESKTOP,
     ROOT,
     SCREENSHOTS,
     BrowserGuard,
     Server,
     Violation,
+    page_opener,
     run_axe,
     shared_chromium,
     take_screenshots,
@@ -147,26 +146,8 @@ def new_page(
     web service (relative URLs go to it), at desktop size, in Danish; the
     options are Playwright's context options, e.g. ``java_script_enabled=False``
     or ``geolocation=...`` with ``permissions=["geolocation"]``."""
-    contexts: list[BrowserContext] = []
-
-    def make(**options: Any) -> Page:
-        settings: dict[str, Any] = {
-            "base_url": web_server.url,
-            "viewport": DESKTOP,
-            "locale": "da-DK",
-            "timezone_id": "Europe/Copenhagen",
-            "service_workers": "block",
-            **options,
-        }
-        context = chromium.new_context(**settings)
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        browser_guard.attach(context)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_opener(chromium, web_server.url, browser_guard, ACTION_TIMEOUT_MS) as make:
+        yield make
 
 
 @pytest.fixture

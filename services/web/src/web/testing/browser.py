@@ -14,7 +14,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,3 +257,35 @@ def shared_chromium() -> Iterator[Browser]:
             finally:
                 _SHARED["playwright"].stop()
                 _SHARED.clear()
+
+
+@contextmanager
+def page_opener(
+    browser: Browser, base_url: str, guard: BrowserGuard, timeout_ms: int
+) -> Iterator[Callable[..., Page]]:
+    """``open(**options)``: a page in a fresh browser context (its own
+    cookies: one person) on ``base_url`` (relative URLs go to it), at desktop
+    size, in Danish, watched by ``guard``; the options are Playwright's
+    context options. Every context is closed at the end."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        settings: dict[str, Any] = {
+            "base_url": base_url,
+            "viewport": DESKTOP,
+            "locale": "da-DK",
+            "timezone_id": "Europe/Copenhagen",
+            "service_workers": "block",
+            **options,
+        }
+        context = browser.new_context(**settings)
+        context.set_default_timeout(timeout_ms)
+        guard.attach(context)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
