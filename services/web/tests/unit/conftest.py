@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from web.adapters.page_cache import NoPageCache
 from web.adapters.upload_store import MemoryUploadStore
 from web.app import create_app
 from web.config import load_settings
@@ -22,6 +21,7 @@ from web.testing.fakes import (
     FakeImportsGateway,
     FakeProfilesGateway,
     FakeSearchGateway,
+    RecordingPageCache,
 )
 from web.testing.sessions import fake_verifier, use_memory_sessions
 
@@ -52,6 +52,11 @@ def imports(accounts: FakeAccountsGateway) -> FakeImportsGateway:
 
 
 @pytest.fixture
+def page_cache() -> RecordingPageCache:
+    return RecordingPageCache()
+
+
+@pytest.fixture
 def uploads() -> MemoryUploadStore:
     return MemoryUploadStore()
 
@@ -64,6 +69,7 @@ def app(
     profiles: FakeProfilesGateway,
     imports: FakeImportsGateway,
     uploads: MemoryUploadStore,
+    page_cache: RecordingPageCache,
     tmp_path: Path,
 ) -> Flask:
     settings = load_settings(
@@ -71,7 +77,7 @@ def app(
     )
     ctx = WebContext(
         search=search,
-        page_cache=NoPageCache(),
+        page_cache=page_cache,
         boundaries=SHIPPED_BOUNDARIES,
         today=clock,
         accounts=accounts,

@@ -13,11 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from web.adapters.page_cache import NoPageCache
 from web.adapters.upload_store import MemoryUploadStore
 from web.api import imports_pages
 from web.service_layer.accounts_gateway import AuthUnavailable
-from web.testing.fakes import FakeAccountsGateway, FakeImportsGateway
+from web.testing.fakes import FakeAccountsGateway, FakeImportsGateway, RecordingPageCache
 from web.testing.sessions import csrf_token, log_in
 
 from .conftest import page_text
@@ -651,10 +650,9 @@ def test_a_finished_statistics_import_drops_the_municipality_pages_from_the_cach
     client: FlaskClient,
     imports: FakeImportsGateway,
     uploads: MemoryUploadStore,
-    monkeypatch: pytest.MonkeyPatch,
+    page_cache: RecordingPageCache,
 ) -> None:
-    forgotten: list[str] = []
-    monkeypatch.setattr(NoPageCache, "forget", lambda self, page: forgotten.append(page))
+    forgotten = page_cache.forgotten
     imports.created_at = datetime.now(UTC).isoformat()  # finished just now
     signed_in(client)
     page = dry_run(client, STATISTICS, "tal.csv")
@@ -670,10 +668,9 @@ def test_an_old_import_leaves_the_cache_alone(
     client: FlaskClient,
     imports: FakeImportsGateway,
     uploads: MemoryUploadStore,
-    monkeypatch: pytest.MonkeyPatch,
+    page_cache: RecordingPageCache,
 ) -> None:
-    forgotten: list[str] = []
-    monkeypatch.setattr(NoPageCache, "forget", lambda self, page: forgotten.append(page))
+    forgotten = page_cache.forgotten
     imports.steps = 0
     signed_in(client)
     page = dry_run(client, STATISTICS, "tal.csv")

@@ -4,83 +4,19 @@ profiles is away, the preview and the history."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from web.app import create_app
-from web.config import load_settings
-from web.service_layer.context import WebContext
-from web.testing.fakes import (
-    SHIPPED_BOUNDARIES,
-    FakeAccountsGateway,
-    FakeClock,
-    FakeImportsGateway,
-    FakeProfilesGateway,
-    FakeSearchGateway,
-)
-from web.testing.sessions import csrf_token, fake_verifier, log_in, use_memory_sessions
+from web.testing.fakes import FakeAccountsGateway, FakeProfilesGateway, RecordingPageCache
+from web.testing.sessions import csrf_token, log_in
 
 from .conftest import page_text
 
 HOME = "/selvbetjening/institution/{number}"
 SECTION = "/selvbetjening/institution/{number}/rediger/{section}"
-
-
-class RecordingCache:
-    """A page cache that keeps nothing and remembers what it was told to forget."""
-
-    def __init__(self) -> None:
-        self.forgotten: list[str] = []
-
-    def get(self, key: str) -> bytes | None:
-        return None
-
-    def put(self, key: str, page: bytes) -> None:
-        return None
-
-    def forget(self, page: str) -> None:
-        self.forgotten.append(page)
-
-    def close(self) -> None:
-        return None
-
-
-@pytest.fixture
-def page_cache() -> RecordingCache:
-    return RecordingCache()
-
-
-@pytest.fixture
-def app(
-    search: FakeSearchGateway,
-    clock: FakeClock,
-    accounts: FakeAccountsGateway,
-    profiles: FakeProfilesGateway,
-    imports: FakeImportsGateway,
-    page_cache: RecordingCache,
-    tmp_path: Path,
-) -> Flask:
-    settings = load_settings(
-        {"LOG_LEVEL": "WARNING", "DATA_DIR": str(tmp_path), "WEB_ACCOUNT_CHECK_SECONDS": "0"}
-    )
-    ctx = WebContext(
-        search=search,
-        page_cache=page_cache,
-        boundaries=SHIPPED_BOUNDARIES,
-        today=clock,
-        accounts=accounts,
-        profiles=profiles,
-        imports=imports,
-        verify_token=fake_verifier(accounts),
-    )
-    flask_app = create_app(settings, ctx=ctx)
-    flask_app.config["TESTING"] = True
-    use_memory_sessions(flask_app)
-    return flask_app
 
 
 def _edits(profiles: FakeProfilesGateway) -> list[Any]:
@@ -254,7 +190,7 @@ SAVES = [
 def test_every_section_saves(
     client: FlaskClient,
     profiles: FakeProfilesGateway,
-    page_cache: RecordingCache,
+    page_cache: RecordingPageCache,
     section: str,
     data: dict[str, Any],
     saved: dict[str, Any],
@@ -475,7 +411,7 @@ OWN_MESSAGES = [
 def test_own_validation_messages_in_both_languages(
     client: FlaskClient,
     profiles: FakeProfilesGateway,
-    page_cache: RecordingCache,
+    page_cache: RecordingPageCache,
     language: str,
     section: str,
     data: dict[str, Any],
@@ -537,7 +473,7 @@ REJECTED = [
 def test_profiles_reasons_are_shown_per_field_in_both_languages(
     client: FlaskClient,
     profiles: FakeProfilesGateway,
-    page_cache: RecordingCache,
+    page_cache: RecordingPageCache,
     language: str,
     section: str,
     data: dict[str, Any],
@@ -582,7 +518,7 @@ def test_a_section_post_without_its_csrf_token_is_refused(
 
 
 def test_a_stale_edit_shows_the_other_version_and_saves_nothing(
-    app: Flask, client: FlaskClient, profiles: FakeProfilesGateway, page_cache: RecordingCache
+    app: Flask, client: FlaskClient, profiles: FakeProfilesGateway, page_cache: RecordingPageCache
 ) -> None:
     log_in(client, "G20580")
     html, etag = _open(client, "kontakt")
@@ -726,7 +662,7 @@ def test_a_closed_institution_is_read_only(
 
 
 def test_profiles_away_keeps_what_was_typed(
-    client: FlaskClient, profiles: FakeProfilesGateway, page_cache: RecordingCache
+    client: FlaskClient, profiles: FakeProfilesGateway, page_cache: RecordingPageCache
 ) -> None:
     log_in(client, "G20580")
     html, etag = _open(client, "kontakt")
@@ -822,7 +758,7 @@ def test_the_history_lists_changes_with_paging(
 def test_what_profiles_refuses_at_the_save(
     client: FlaskClient,
     profiles: FakeProfilesGateway,
-    page_cache: RecordingCache,
+    page_cache: RecordingPageCache,
     monkeypatch: pytest.MonkeyPatch,
     refusal: str,
     status: int,

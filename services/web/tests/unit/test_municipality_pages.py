@@ -11,10 +11,14 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from web.adapters.page_cache import NoPageCache
 from web.service_layer.accounts_gateway import AuthUnavailable
 from web.service_layer.profiles_gateway import EditRejected
-from web.testing.fakes import FakeAccountsGateway, FakeProfilesGateway, FakeSearchGateway
+from web.testing.fakes import (
+    FakeAccountsGateway,
+    FakeProfilesGateway,
+    FakeSearchGateway,
+    RecordingPageCache,
+)
 from web.testing.sessions import csrf_token, log_in
 
 from .conftest import page_text
@@ -254,10 +258,9 @@ def test_the_dagpleje_list(client: FlaskClient) -> None:
 
 
 def test_the_dagpleje_form_saves(
-    client: FlaskClient, profiles: FakeProfilesGateway, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, profiles: FakeProfilesGateway, page_cache: RecordingPageCache
 ) -> None:
-    forgotten: list[str] = []
-    monkeypatch.setattr(NoPageCache, "forget", lambda self, page: forgotten.append(page))
+    forgotten = page_cache.forgotten
     log_in(client, "kommune751")
     data = _district_form(
         client,

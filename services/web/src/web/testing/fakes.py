@@ -212,6 +212,26 @@ class FakeSearchGateway:
         return sample("national")
 
 
+class RecordingPageCache:
+    """A page cache that keeps nothing (every page rendered fresh) and
+    remembers which pages it was told to forget."""
+
+    def __init__(self) -> None:
+        self.forgotten: list[str] = []
+
+    def get(self, key: str) -> bytes | None:
+        return None
+
+    def put(self, key: str, page: bytes) -> None:
+        return None
+
+    def forget(self, page: str) -> None:
+        self.forgotten.append(page)
+
+    def close(self) -> None:
+        return None
+
+
 # --- auth and profiles, for the pages behind login ---------------------------------------
 
 FAKE_PASSWORD = "hestene spiser hø om vinteren"  # noqa: S105 - the fakes' test password
