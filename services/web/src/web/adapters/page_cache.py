@@ -15,6 +15,9 @@ import redis
 log = logging.getLogger(__name__)
 
 PREFIX = "web:page:"
+# The cache keys a page is kept under (its languages and queries), so
+# forgetting it is one read of a set, never a scan of the whole keyspace.
+INDEX_PREFIX = "web:page-keys:"
 # A page held back: while this key lives, its address is rendered fresh
 # every time and not kept (see ``forget``).
 HOLD_PREFIX = "web:page-hold:"
@@ -63,9 +66,15 @@ class RedisPageCache:
         if not self._usable():
             return
         try:
-            if self._redis.exists(HOLD_PREFIX + page_of(key)):
+            page_name = page_of(key)
+            if self._redis.exists(HOLD_PREFIX + page_name):
                 return
-            self._redis.set(PREFIX + key, page, ex=self._ttl)
+            index = INDEX_PREFIX + page_name
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(PREFIX + key, page, ex=self._ttl)
+                pipe.sadd(index, key)
+                pipe.expire(index, self._ttl)
+                pipe.execute()
         except redis.RedisError as exc:
             self._failed(exc)
 
@@ -75,10 +84,9 @@ class RedisPageCache:
         next ``HOLD_S`` seconds."""
         try:
             self._redis.set(HOLD_PREFIX + page, b"1", ex=HOLD_S)
-            for pattern in (f"{PREFIX}{page}?*", f"{PREFIX}/en{page}?*"):
-                keys = list(self._redis.scan_iter(match=pattern, count=500))
-                if keys:
-                    self._redis.delete(*keys)
+            index = INDEX_PREFIX + page
+            keys = [PREFIX + key.decode() for key in self._redis.smembers(index)]
+            self._redis.delete(index, *keys)
         except redis.RedisError as exc:
             # The page is at most PAGE_CACHE_SECONDS old; the edit itself is saved.
             self._failed(exc)
