@@ -85,7 +85,8 @@ class RedisPageCache:
         try:
             self._redis.set(HOLD_PREFIX + page, b"1", ex=HOLD_S)
             index = INDEX_PREFIX + page
-            keys = [PREFIX + key.decode() for key in self._redis.smembers(index)]
+            members = self._redis.smembers(index)
+            keys = [PREFIX + (m.decode() if isinstance(m, bytes) else str(m)) for m in members]
             self._redis.delete(index, *keys)
         except redis.RedisError as exc:
             # The page is at most PAGE_CACHE_SECONDS old; the edit itself is saved.
